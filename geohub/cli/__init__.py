@@ -1,0 +1,16 @@
+"""The ``geohub`` command line: click commands on Flask's CLI, run inside an app context so that
+they share the app's configuration and store.
+
+Every command exits non-zero with a message that names the problem and the fix when its input is
+bad; nothing it refused has changed the store.
+"""
+from __future__ import annotations
+
+from geohub.cli.group import cli
+from geohub.cli import boundaries  # noqa: F401  (registers commands)
+
+__all__ = ["cli", "main"]
+
+
+def main() -> None:
+    cli.main(prog_name="geohub")

@@ -1,0 +1,1 @@
+"""Readers and writers: boundary files (GeoJSON, TopoJSON, zipped Shapefile, GeoPackage) and fetchers."""

@@ -1,0 +1,273 @@
+"""The store interface implemented once over a DB-API connection; dialects supply the differences.
+
+GeoPackage (SQLite) and PostGIS share every query. A dialect says how to spell a parameter, how a
+geometry goes in and comes out, and how the schema is created; everything else lives here.
+"""
+from __future__ import annotations
+
+import json
+from abc import abstractmethod
+from contextlib import contextmanager
+from datetime import datetime, timezone
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geohub.store.base import BoundarySet, Changes, Store, StoreWriter
+from geohub.store.schema import STORAGE_SRID
+
+AREA_COLUMNS = ["code", "name", "level", "vintage", "start_year", "end_year"]
+VALUE_COLUMNS = ["level", "vintage", "area_code", "period", "value", "flag"]
+REL_COLUMNS = ["source_level", "source_vintage", "source_code", "target_level", "target_vintage",
+               "target_code", "share", "method"]
+
+
+def _none_if_nan(value):
+    if value is None:
+        return None
+    if isinstance(value, float) and np.isnan(value):
+        return None
+    if value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    return value
+
+
+def _nullable_int(series: pd.Series) -> pd.Series:
+    return pd.to_numeric(series, errors="coerce").astype("Int64")
+
+
+class SqlStore(Store):
+    """Store over a DB-API connection. Subclasses: GeoPackageStore, PostGISStore."""
+
+    param = "?"  # the dialect's placeholder
+
+    def __init__(self, url: str, connection):
+        self.url = url
+        self.conn = connection
+
+    # -- dialect hooks ------------------------------------------------------------------------
+    @abstractmethod
+    def _geom_insert(self) -> str:
+        """SQL for one geometry parameter in an INSERT."""
+
+    @abstractmethod
+    def _geom_select(self, column: str) -> str:
+        """SQL selecting a geometry column as something ``_decode_geoms`` reads."""
+
+    @abstractmethod
+    def _encode_geoms(self, geoms: np.ndarray) -> list:
+        """Parameters for ``_geom_insert``, one per shapely geometry (EPSG:27700)."""
+
+    @abstractmethod
+    def _decode_geoms(self, values: list) -> np.ndarray:
+        """Shapely geometries from what ``_geom_select`` returned."""
+
+    @abstractmethod
+    def _begin(self) -> None: ...
+
+    @abstractmethod
+    def _insert_returning_id(self, cur, sql: str, params: tuple) -> int: ...
+
+    def _after_write(self, cur, tables: set[str]) -> None:
+        """Dialect bookkeeping before commit (GeoPackage: gpkg_contents extents)."""
+
+    # -- helpers --------------------------------------------------------------------------------
+    def _q(self, sql: str) -> str:
+        return sql if self.param == "?" else sql.replace("?", self.param)
+
+    def _query(self, sql: str, params: tuple = ()) -> pd.DataFrame:
+        cur = self.conn.cursor()
+        try:
+            cur.execute(self._q(sql), params)
+            columns = [d[0] for d in cur.description]
+            return pd.DataFrame(cur.fetchall(), columns=columns)
+        finally:
+            cur.close()
+
+    def _where(self, **filters) -> tuple[str, tuple]:
+        clauses, params = [], []
+        for column, value in filters.items():
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                params.append(value)
+        return (" WHERE " + " AND ".join(clauses) if clauses else ""), tuple(params)
+
+    # -- Store ----------------------------------------------------------------------------------
+    def close(self) -> None:
+        self.conn.close()
+
+    def revision(self) -> int:
+        frame = self._query("SELECT value FROM geohub_meta WHERE key = 'revision'")
+        return int(frame["value"].iloc[0]) if len(frame) else 0
+
+    @contextmanager
+    def transaction(self):
+        self._begin()
+        writer = SqlWriter(self)
+        try:
+            yield writer
+            cur = self.conn.cursor()
+            cur.execute(self._q("UPDATE geohub_meta SET value = ? WHERE key = 'revision'"),
+                        (str(self.revision() + 1),))
+            self._after_write(cur, writer.touched)
+            cur.close()
+            self.conn.commit()
+        except BaseException:
+            self.conn.rollback()
+            raise
+
+    def boundary_sets(self) -> list[BoundarySet]:
+        frame = self._query(
+            "SELECT level, vintage, COUNT(*) AS n, MIN(start_year) AS first_start,"
+            " MIN(end_year) AS first_end, MAX(import_id) AS import_id,"
+            " SUM(CASE WHEN start_year IS NOT NULL OR end_year IS NOT NULL THEN 1 ELSE 0 END) AS dated"
+            " FROM areas GROUP BY level, vintage ORDER BY level, vintage")
+        sets = []
+        for row in frame.itertuples(index=False):
+            first = None
+            if row.dated:
+                years = [int(y) for y in (row.first_start, row.first_end) if pd.notna(y)]
+                # A row that ended in year Y was live in Y: the set reaches back at least that far.
+                first = min(min(years), int(row.vintage))
+            sets.append(BoundarySet(row.level, int(row.vintage), int(row.n), first,
+                                    None if pd.isna(row.import_id) else int(row.import_id)))
+        return sets
+
+    def _read_areas(self, level, vintage, codes, geometry):
+        columns = ", ".join(AREA_COLUMNS)
+        if geometry:
+            columns += ", " + self._geom_select("geom") + " AS geom"
+        sql = f"SELECT {columns} FROM areas WHERE level = ? AND vintage = ?"
+        params: tuple = (level, int(vintage))
+        if codes is not None:
+            if not codes:
+                sql += " AND 1 = 0"
+            else:
+                sql += f" AND code IN ({', '.join('?' * len(codes))})"
+                params += tuple(codes)
+        frame = self._query(sql + " ORDER BY code", params)
+        for column in ("vintage", "start_year", "end_year"):
+            frame[column] = _nullable_int(frame[column])
+        if not geometry:
+            return frame
+        geoms = self._decode_geoms(frame.pop("geom").tolist())
+        return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=STORAGE_SRID))
+
+    def relationships(self, *, source_level=None, source_vintage=None, target_level=None,
+                      target_vintage=None, method=None) -> pd.DataFrame:
+        where, params = self._where(source_level=source_level, source_vintage=source_vintage,
+                                    target_level=target_level, target_vintage=target_vintage,
+                                    method=method)
+        frame = self._query(f"SELECT {', '.join(REL_COLUMNS)} FROM relationships{where}"
+                            " ORDER BY source_code, target_code", params)
+        for column in ("source_vintage", "target_vintage"):
+            frame[column] = _nullable_int(frame[column])
+        frame["share"] = frame["share"].astype(float)
+        return frame
+
+    def indicators(self) -> list[dict]:
+        frame = self._query("SELECT id, title, unit, kind, source, licence, metadata, import_id"
+                            " FROM indicators ORDER BY id")
+        metas = []
+        for row in frame.to_dict("records"):
+            extra = json.loads(row.pop("metadata") or "{}")
+            row["import_id"] = _none_if_nan(row["import_id"])
+            metas.append({**extra, **row})
+        return metas
+
+    def indicator_values(self, indicator_id, *, level=None, vintage=None, period=None):
+        where, params = self._where(indicator=indicator_id, level=level, vintage=vintage,
+                                    period=period)
+        frame = self._query(f"SELECT {', '.join(VALUE_COLUMNS)} FROM indicator_values{where}"
+                            " ORDER BY level, vintage, period, area_code", params)
+        frame["vintage"] = _nullable_int(frame["vintage"])
+        frame["value"] = pd.to_numeric(frame["value"], errors="coerce").astype(float)
+        return frame
+
+    def imports(self) -> pd.DataFrame:
+        frame = self._query("SELECT id, kind, source, checksum, imported_at, attribution, details"
+                            " FROM imports ORDER BY id")
+        frame["details"] = [json.loads(d or "{}") for d in frame["details"]]
+        return frame
+
+
+class SqlWriter(StoreWriter):
+    """Writes through the store's connection inside the transaction it opened."""
+
+    def __init__(self, store: SqlStore):
+        self.store = store
+        self.cur = store.conn.cursor()
+        self.touched: set[str] = set()
+
+    def _exec(self, sql: str, params: tuple = ()):
+        self.cur.execute(self.store._q(sql), params)
+
+    def _many(self, sql: str, rows: list[tuple]):
+        if rows:
+            self.cur.executemany(self.store._q(sql), rows)
+
+    def record_import(self, kind, source, checksum, attribution, details):
+        self.touched.add("imports")
+        return self.store._insert_returning_id(
+            self.cur, self.store._q(
+                "INSERT INTO imports (kind, source, checksum, imported_at, attribution, details)"
+                " VALUES (?, ?, ?, ?, ?, ?)"),
+            (kind, str(source), checksum, datetime.now(timezone.utc).isoformat(timespec="seconds"),
+             attribution, json.dumps(details, default=str)))
+
+    def replace_areas(self, level, vintage, areas, import_id):
+        self.touched.add("areas")
+        old = self.store._query("SELECT code, name FROM areas WHERE level = ? AND vintage = ?",
+                                (level, int(vintage)))
+        old_names = dict(zip(old["code"], old["name"]))
+        new_names = {c: _none_if_nan(n) for c, n in zip(areas["code"], areas["name"])}
+        self._exec("DELETE FROM areas WHERE level = ? AND vintage = ?", (level, int(vintage)))
+        geoms = self.store._encode_geoms(np.asarray(areas.geometry.values))
+        starts = areas["start_year"] if "start_year" in areas else [None] * len(areas)
+        ends = areas["end_year"] if "end_year" in areas else [None] * len(areas)
+        rows = [(g, code, _none_if_nan(name), level, int(vintage), _none_if_nan(s), _none_if_nan(e),
+                 import_id)
+                for g, code, name, s, e in zip(geoms, areas["code"], areas["name"], starts, ends)]
+        self._many(
+            "INSERT INTO areas (geom, code, name, level, vintage, start_year, end_year, import_id)"
+            f" VALUES ({self.store._geom_insert()}, ?, ?, ?, ?, ?, ?, ?)", rows)
+        return Changes.between(level, int(vintage), old_names, new_names)
+
+    def replace_relationships(self, source_level, source_vintage, target_level, target_vintage,
+                              method, table, import_id):
+        self.touched.add("relationships")
+        key = (source_level, int(source_vintage), target_level, int(target_vintage), method)
+        self._exec("DELETE FROM relationships WHERE source_level = ? AND source_vintage = ?"
+                   " AND target_level = ? AND target_vintage = ? AND method = ?", key)
+        rows = [(source_level, int(source_vintage), s, target_level, int(target_vintage), t,
+                 float(share), method, import_id)
+                for s, t, share in zip(table["source_code"], table["target_code"], table["share"])]
+        self._many("INSERT INTO relationships (source_level, source_vintage, source_code,"
+                   " target_level, target_vintage, target_code, share, method, import_id)"
+                   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        return len(rows)
+
+    def delete_indicator(self, indicator_id):
+        self.touched.update({"indicators", "indicator_values"})
+        self._exec("DELETE FROM indicator_values WHERE indicator = ?", (indicator_id,))
+        self._exec("DELETE FROM indicators WHERE id = ?", (indicator_id,))
+
+    def replace_indicator(self, meta, values, import_id):
+        self.delete_indicator(meta["id"])
+        core = ("id", "title", "unit", "kind", "source", "licence")
+        extra = {k: v for k, v in meta.items() if k not in core and k != "import_id"}
+        self._exec("INSERT INTO indicators (id, title, unit, kind, source, licence, metadata,"
+                   " import_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                   tuple(meta.get(k) for k in core) + (json.dumps(extra, default=str), import_id))
+        rows = [(meta["id"], lvl, int(vin), code, str(period), _none_if_nan(value), _none_if_nan(flag))
+                for lvl, vin, code, period, value, flag in zip(
+                    values["level"], values["vintage"], values["area_code"], values["period"],
+                    values["value"], values["flag"])]
+        self._many("INSERT INTO indicator_values (indicator, level, vintage, area_code, period,"
+                   " value, flag) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+        return len(rows)

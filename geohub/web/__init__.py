@@ -1,0 +1,36 @@
+"""The Flask app: ``create_app(config)`` builds it; blueprints per concern; the store opens lazily."""
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from flask import Flask
+
+from geohub import settings
+from geohub.web.errors import register_error_handlers
+from geohub.web.resources import close_store
+
+
+def create_app(config: Mapping | None = None) -> Flask:
+    """An app configured from defaults, then the environment, then ``config``.
+
+    Nothing spatial is read here: the store opens on first use in a request or CLI command.
+    """
+    app = Flask(__name__, instance_relative_config=True,
+                static_folder=os.path.join(os.path.dirname(__file__), "..", "..", "static"),
+                static_url_path="/static")
+    app.config.from_mapping(settings.defaults())
+    app.config.from_mapping(settings.from_environment())
+    if config:
+        app.config.from_mapping(config)
+    if not app.config.get("GEOHUB_STORE"):
+        app.config["GEOHUB_STORE"] = os.path.join(app.instance_path, "geohub.gpkg")
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    app.teardown_appcontext(close_store)
+    register_error_handlers(app)
+
+    from geohub.web import api, pages
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(api.bp)
+    return app

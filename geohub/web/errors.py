@@ -1,0 +1,28 @@
+"""Errors as responses: JSON for the API, a page for people; the server keeps serving."""
+from __future__ import annotations
+
+from flask import jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from geohub.errors import GeohubError
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path == "/oembed"
+
+
+def register_error_handlers(app) -> None:
+    @app.errorhandler(GeohubError)
+    def geohub_error(error: GeohubError):
+        if _wants_json():
+            return jsonify(error.to_dict()), error.status
+        return render_template("error.html", status=error.status, message=error.message,
+                               hint=error.hint), error.status
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        if _wants_json():
+            return jsonify({"status": error.code, "error": error.name,
+                            "message": error.description, "hint": None}), error.code
+        return render_template("error.html", status=error.code, message=error.name,
+                               hint=error.description), error.code

@@ -1,0 +1,53 @@
+"""Per-app resources, opened lazily: the store (per app context, like Flask's ``get_db``) and caches
+of spatial data shared by every request of one app (rebuilt when the store's revision changes)."""
+from __future__ import annotations
+
+import threading
+
+from flask import current_app, g
+
+from geohub.store import Store, open_store
+
+
+def store_url(config) -> str:
+    return config.get("GEOHUB_DATABASE_URL") or config["GEOHUB_STORE"]
+
+
+def get_store() -> Store:
+    """The store for this app context, opened on first use and closed at teardown."""
+    if "store" not in g:
+        g.store = open_store(store_url(current_app.config))
+    return g.store
+
+
+def close_store(exc=None) -> None:
+    store = g.pop("store", None)
+    if store is not None:
+        store.close()
+
+
+class AppCache:
+    """Values computed from the store, kept per app and dropped when the store's revision changes."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._revision = None
+        self._values: dict = {}
+
+    def get(self, key, build):
+        """``build()`` once per key and store revision."""
+        revision = get_store().revision()
+        with self._lock:
+            if revision != self._revision:
+                self._values, self._revision = {}, revision
+            if key in self._values:
+                return self._values[key]
+        value = build()
+        with self._lock:
+            if revision == self._revision:
+                self._values[key] = value
+        return value
+
+
+def app_cache() -> AppCache:
+    return current_app.extensions.setdefault("geohub_cache", AppCache())

@@ -1,0 +1,29 @@
+"""The Flask app factory and the first pages, with the Flask test client."""
+import pytest
+
+from factories import THREE_LADS, lonlat_boxes
+
+
+@pytest.fixture
+def app(store_path):
+    from geohub import create_app
+    return create_app({"GEOHUB_STORE": str(store_path), "GEOHUB_DATABASE_URL": "", "TESTING": True})
+
+
+def test_empty_store_says_how_to_load(app):
+    page = app.test_client().get("/")
+    assert page.status_code == 200 and b"geohub fetch" in page.data
+
+
+def test_home_and_levels_api_after_import(app, geohub, tmp_path):
+    assert geohub("import-boundaries", lonlat_boxes(tmp_path / "l.geojson", THREE_LADS)).exit_code == 0
+    client = app.test_client()
+    assert b"lad" in client.get("/").data
+    levels = client.get("/api/levels").get_json()
+    assert levels == [{"level": "lad", "label": "Local authority district", "vintages": [2021],
+                       "sets": [{"vintage": 2021, "count": 3, "multi_year": False, "first_year": None}]}]
+
+
+def test_api_errors_are_json(app):
+    response = app.test_client().get("/api/nothing-here")
+    assert response.status_code == 404 and response.get_json()["status"] == 404

@@ -1,0 +1,1 @@
+from geohub import create_app; app = create_app()
