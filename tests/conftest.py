@@ -45,3 +45,38 @@ def geohub(store_path, tmp_path):
         return runner.invoke(cli, [str(a) for a in args], env=env, input=input, catch_exceptions=False)
 
     return run
+
+
+REAL_BOUNDARY_FILES = (
+    "lad/LAD_Dec2021_UK_BUC.geojson",
+    "multi/ons_uk_topojson_2014_2025.topojson",
+    "country/CTRY_Dec2024_England_only_BUC.geojson",
+    "cauth/CAUTH_Dec2021_EN_BGC.geojson",
+    "cauth/CAUTH24_EN_BUC_filename_May2023.geojson",
+    "lep/LEP_May2021_EN_BUC.geojson",
+    "lsip/LSIP_Aug2023_EN_BUC_BNG27700.geojson",
+)
+REAL_LOOKUP_FILES = ("compiled/geographr_lookup_ltla_ltla.csv",)
+
+
+@pytest.fixture(scope="session")
+def real_template(tmp_path_factory) -> Path:
+    """A store with the real boundaries and the LAD code history, built once per test session."""
+    from geohub.geography.boundaries import import_boundaries
+    from geohub.geography.lookups import import_lookup
+    from geohub.store import open_store
+    path = tmp_path_factory.mktemp("template") / "real.gpkg"
+    with open_store(path) as store:
+        for name in REAL_BOUNDARY_FILES:
+            import_boundaries(store, BOUNDARIES / name)
+        for name in REAL_LOOKUP_FILES:
+            import_lookup(store, LOOKUPS / name)
+    return path
+
+
+@pytest.fixture
+def real_store_path(real_template, store_path) -> Path:
+    """This test's own copy of the real-boundaries store (at the path the ``geohub`` fixture uses)."""
+    import shutil
+    shutil.copyfile(real_template, store_path)
+    return store_path

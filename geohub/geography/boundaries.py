@@ -6,7 +6,6 @@ prepared, valid set reaches the store, inside one transaction (``import_boundari
 """
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +22,7 @@ from geohub.geography.conventions import detect_fields, vintage_from_filename
 from geohub.geography.levels import (Level, get_level, level_for_code, level_for_topojson_object,
                                      parse_vintage)
 from geohub.io.boundary_files import RawLayer, read_boundary_file
+from geohub.io.files import file_checksum
 from geohub.store import Changes, Store
 from geohub.store.schema import STORAGE_SRID
 
@@ -190,14 +190,6 @@ def prepare_boundary_sets(path, *, level=None, vintage=None, code_field=None, na
         raise InputError(f"Several layers of {path.name} would become the same boundary set: "
                          f"{', '.join(clashes)}.", "Import them one at a time with --layer and --level.")
     return drafts
-
-
-def file_checksum(path: Path) -> str:
-    digest = hashlib.sha256()
-    with Path(path).open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def write_boundary_sets(store: Store, drafts: list[BoundarySetDraft], *, source: str,

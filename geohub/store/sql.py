@@ -176,8 +176,7 @@ class SqlStore(Store):
         metas = []
         for row in frame.to_dict("records"):
             extra = json.loads(row.pop("metadata") or "{}")
-            row["import_id"] = _none_if_nan(row["import_id"])
-            metas.append({**extra, **row})
+            metas.append({**extra, **{k: _none_if_nan(v) for k, v in row.items()}})
         return metas
 
     def indicator_values(self, indicator_id, *, level=None, vintage=None, period=None):

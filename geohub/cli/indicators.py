@@ -1,0 +1,114 @@
+"""Commands for indicators and lookups: import-indicator, import-lookup, indicators, indicator."""
+from __future__ import annotations
+
+import click
+from flask import current_app
+
+from geohub.cli.group import cli
+from geohub.geography.levels import parse_vintage
+from geohub.web.resources import get_store, store_url
+
+
+@cli.command("import-indicator")
+@click.argument("file", type=click.Path(path_type=str))
+@click.option("--id", "indicator_id", help="Indicator id (default: from the title). With "
+              "--indicator-column, a prefix for each indicator's id.")
+@click.option("--title", help="Title (default: the dataset name and filters, or the file name).")
+@click.option("--unit", help="Unit, e.g. 'people' or '%' (default: the table's unit column).")
+@click.option("--kind", type=click.Choice(["count", "rate", "ratio"]),
+              help="count (summed when areas combine) or rate/ratio (weighted mean); default: "
+                   "inferred from the title and unit, or asked for.")
+@click.option("--code-column", help="Column of GSS codes (default: detected: area_code, AREACD, "
+              "GEOGRAPHY_CODE, ltla21_code ...).")
+@click.option("--value-column", help="Column of values (default: OBS_VALUE, value, total_population ...).")
+@click.option("--period-column", help="Column of periods (default: DATE, period, Period ...).")
+@click.option("--period", help="The period of every row, for tables without a period column.")
+@click.option("--indicator-column", help="Make one indicator per distinct value of this column.")
+@click.option("--where", multiple=True, metavar="COL=VALUE",
+              help="Keep only rows where COL equals VALUE (repeatable; repeated columns are alternatives).")
+@click.option("--source", help="Source line shown with maps (default: the file name).")
+@click.option("--licence", help="Licence of the data, e.g. 'Open Government Licence v3.0'.")
+@click.option("--vintage", help="Boundary year of the codes (default: from the code column, or the "
+              "stored vintage matching most codes).")
+@click.option("--strict", is_flag=True, help="Refuse the file if any code matches no area.")
+@click.option("--bridge-to", help="Carry values on older codes to this boundary year through the "
+              "code history (see import-lookup).")
+@click.option("--weight", help="Indicator id of a count to weight rates by when bridging merges areas.")
+@click.option("--drop-duplicates", is_flag=True,
+              help="Leave out rows that give different values for one area and period (reported).")
+@click.option("--sheet", help="Sheet of an .xlsx file (default: the first).")
+def import_indicator_command(file, indicator_id, title, unit, kind, code_column, value_column,
+                             period_column, period, indicator_column, where, source, licence, vintage,
+                             strict, bridge_to, weight, drop_duplicates, sheet):
+    """Import indicator values from an ONS or Nomis table (CSV or XLSX).
+
+    Long (one row per area, period and variable), wide (a column per variable) and multi-indicator
+    tables are read as published: suppression markers (*, !, .., -, x, c, :) become missing values
+    with the marker kept as a flag. Codes are matched to the stored areas of their level; codes that
+    do not match are listed. A refused file leaves the store unchanged.
+    """
+    from geohub.errors import InputError
+    from geohub.indicators.drafts import ImportOptions, parse_where
+    from geohub.indicators.importer import import_indicator
+    if period and period_column:
+        raise InputError("--period and --period-column exclude each other.",
+                         "Use --period for a table without a period column, --period-column otherwise.")
+    options = ImportOptions(id=indicator_id, title=title, unit=unit, kind=kind, code_column=code_column,
+                            value_column=value_column, period_column=period_column, period=period,
+                            indicator_column=indicator_column, where=parse_where(where), source=source,
+                            licence=licence, vintage=parse_vintage(vintage) if vintage else None,
+                            drop_duplicates=drop_duplicates)
+    report = import_indicator(get_store, file, options, strict=strict,
+                              bridge_to=parse_vintage(bridge_to) if bridge_to else None, weight=weight,
+                              sheet=sheet)
+    for line in report.lines():
+        click.echo(line)
+    click.echo(f"Imported {len(report.results)} indicator(s) into {store_url(current_app.config)} "
+               f"(import {report.import_id}).")
+
+
+@cli.command("import-lookup")
+@click.argument("file", type=click.Path(path_type=str))
+@click.option("--vintage", help="Year of code columns that do not state one (e.g. ltlacd).")
+@click.option("--source-column", help="Code column of the areas being looked up (default: the first).")
+def import_lookup_command(file, vintage, source_column):
+    """Import an official lookup or code history as relationships.
+
+    Pair lookups (LAD21CD -> CAUTH21CD, areas under two parents in ...CD1/...CD2 columns), chains
+    (ltla16_code ... ltla24_code) and change lists (oldcd, newcd, start) are understood. Same-level
+    relationships between vintages are the code history that vintage bridging follows.
+    """
+    from geohub.geography.lookups import import_lookup
+    lookup, import_id = import_lookup(get_store, file, vintage=vintage, source_column=source_column)
+    for family in lookup.families:
+        click.echo(family.label())
+    for note in lookup.notes:
+        click.echo(f"  {note}")
+    click.echo(f"Imported {len(lookup.families)} relationship families (import {import_id}).")
+
+
+@cli.command("indicators")
+def indicators_command():
+    """List the indicators in the store."""
+    metas = get_store().indicators()
+    if not metas:
+        click.echo("No indicators yet: import one with 'geohub import-indicator FILE'.")
+    for meta in metas:
+        levels = ", ".join(f"{lvl} {vin}" for lvl, vin in sorted(meta.get("levels", {}).items()))
+        click.echo(f"{meta['id']}\t{meta['kind']}\t{levels}\t{meta['title']}")
+
+
+@cli.command("indicator")
+@click.argument("indicator_id")
+def indicator_command(indicator_id):
+    """Show one indicator's metadata: title, unit, kind, source, licence, levels, periods, matching."""
+    meta = get_store().indicator(indicator_id)
+    for key in ("id", "title", "unit", "kind", "source", "licence"):
+        click.echo(f"{key}: {meta.get(key) if meta.get(key) is not None else '-'}")
+    click.echo("levels: " + ", ".join(f"{l} {v}" for l, v in sorted(meta.get("levels", {}).items())))
+    click.echo("periods: " + ", ".join(meta.get("periods", [])))
+    for line in meta.get("matching", []):
+        click.echo(f"matching: {line}")
+    for level, info in (meta.get("bridged_from") or {}).items():
+        click.echo(f"bridged: {level} {info['from']} -> {info['to']} "
+                   f"({len(info['merged'])} areas changed or merged)")

@@ -1,0 +1,1 @@
+"""Indicators: ONS/Nomis tables in, clean values matched to areas of the right vintage out."""
