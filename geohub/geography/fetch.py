@@ -16,7 +16,8 @@ from pathlib import Path
 from tqdm import tqdm
 
 from geohub.errors import GeohubError, InputError, NotFound, SourceError
-from geohub.geography.boundaries import file_checksum, prepare_boundary_sets, write_boundary_sets
+from geohub.geography.boundaries import prepare_boundary_sets, write_boundary_sets
+from geohub.io.files import file_checksum
 from geohub.geography.catalogue import Dataset, load_catalogue
 from geohub.io.arcgis import download_layer, layer_url
 from geohub.io.download import HttpClient

@@ -13,13 +13,14 @@ from geohub.errors import InputError
 
 
 def combine(values: pd.Series, table: pd.DataFrame, kind: str,
-            weights: pd.Series | None = None) -> pd.DataFrame:
+            weights: pd.Series | None = None, *, every_weight: bool = False) -> pd.DataFrame:
     """Target values from source ``values`` (indexed by source code) through ``table``
     (source_code, target_code, share).
 
     Returns one row per target: target_code, value, sources (codes), shares, missing (codes whose
     value was missing). Rates need ``weights`` (indexed by source code) wherever a target has more
-    than one source; InputError says so otherwise.
+    than one source; InputError says so otherwise. With ``every_weight`` a source without a
+    weight makes its targets missing even when it is their only source.
     """
     if kind not in ("count", "rate", "ratio"):
         raise InputError(f"Unknown kind {kind!r}.", "Use count, rate or ratio.")
@@ -41,7 +42,8 @@ def combine(values: pd.Series, table: pd.DataFrame, kind: str,
             links["w"] = 1.0
         else:
             links["w"] = links["source_code"].map(weights).astype(float)
-            links.loc[~several & links["w"].isna(), "w"] = 1.0  # one source: its weight cancels out
+            if not every_weight:  # one source: its weight cancels out
+                links.loc[~several & links["w"].isna(), "w"] = 1.0
         links["w"] = links["w"] * links["share"]
         links["part"] = links["value"] * links["w"]
     links["missing"] = links["value"].isna() | links["w"].isna()

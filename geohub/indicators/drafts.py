@@ -95,7 +95,7 @@ def apply_filters(frame: pd.DataFrame, where: list[tuple[str, str]]) -> pd.DataF
 
 def infer_kind(*texts) -> str | None:
     """count or rate from the words of a title, unit or column name; None if they do not say."""
-    joined = " ".join(t for t in texts if t)
+    joined = " ".join(t for t in texts if t).replace("_", " ")
     if _RATE_WORDS.search(joined):
         return "rate"
     if _COUNT_WORDS.search(joined):

@@ -1,0 +1,187 @@
+"""relate, aggregate and apportion on tiny hand-made polygons, and property-based invariants."""
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from geohub.errors import InputError
+from geohub.overlaps import aggregate, apportion, overlap_report, relate, resolve_slivers
+from geohub.overlaps.areas import intersection_areas, polygon_index
+
+
+def frame(codes, geoms):
+    return gpd.GeoDataFrame({"code": codes}, geometry=list(geoms), crs=27700)
+
+
+LADS = frame(["a", "b", "c"], [shapely.box(0, 0, 10, 10), shapely.box(10, 0, 20, 10),
+                               shapely.box(20, 0, 30, 10)])
+# X holds a and half of b; Y the other half of b and c; Z overlaps X entirely (like two LEPs).
+LEPS = frame(["X", "Y", "Z"], [shapely.box(0, 0, 15, 10), shapely.box(15, 0, 30, 10),
+                               shapely.box(0, 0, 10, 10)])
+
+
+def shares(table):
+    return {(r.source_code, r.target_code): round(r.share, 12) for r in table.itertuples()}
+
+
+def test_relate_shares_and_overlapping_targets():
+    table = relate(LADS, LEPS)
+    assert shares(table) == {("a", "X"): 1.0, ("a", "Z"): 1.0, ("b", "X"): 0.5, ("b", "Y"): 0.5,
+                             ("c", "Y"): 1.0}
+    assert list(table.columns[:4]) == ["source_code", "target_code", "share", "method"]
+    assert table["intersection_area"].sum() == pytest.approx(400.0)  # a twice: X and Z overlap
+
+
+def test_relate_reprojects_lonlat_and_names_codes():
+    moved = [shapely.affinity.translate(g, 400_000, 300_000) for g in LADS.geometry]
+    lonlat = frame(LADS["code"], moved).to_crs(4326).rename(columns={"code": "LAD21CD"})
+    target = frame(LEPS["code"], [shapely.affinity.translate(g, 400_000, 300_000) for g in LEPS.geometry])
+    table = relate(lonlat, target, source_code="LAD21CD")
+    assert shares(table)[("b", "X")] == pytest.approx(0.5, abs=1e-3)
+
+
+def test_min_share_drops_and_reports():
+    table = relate(LADS, LEPS, min_share=0.6)
+    assert ("b", "X") not in shares(table)
+    assert set(zip(table.attrs["slivers"]["source_code"], table.attrs["slivers"]["target_code"])) == {
+        ("b", "X"), ("b", "Y")}
+
+
+def test_resolve_slivers_drops_snaps_and_keeps_real_overlaps():
+    src = frame(["a", "b"], [shapely.box(0, 0, 100, 100), shapely.box(100, 0, 200, 100)])
+    # T1 covers a except a 1% strip; a 1% sliver of b falls in T1; T2 holds b; T3 overlaps T1.
+    tgt = frame(["T1", "T2", "T3"], [shapely.box(1, 0, 101, 100), shapely.box(101, 0, 200, 100),
+                                      shapely.box(0, 0, 100, 100)])
+    resolved, report = resolve_slivers(relate(src, tgt), 0.05)
+    assert shares(resolved) == {("a", "T1"): 1.0, ("a", "T3"): 1.0, ("b", "T2"): 1.0}
+    assert dict(zip(report["target_code"] + report["source_code"], report["action"])) == {
+        "T1a": "snapped", "T1b": "dropped", "T2b": "snapped"}
+
+
+def test_best_fit_by_points_and_weights():
+    pts = gpd.GeoDataFrame({"code": ["p1", "p2", "p3", "p4"]},
+                           geometry=shapely.points([(5, 5), (12, 5), (18, 5), (25, 5)]), crs=27700)
+    table = relate(LADS, LEPS, method="best-fit", points=pts)
+    assert shares(table)[("b", "X")] == 0.5 and shares(table)[("b", "Y")] == 0.5
+    weighted = relate(LADS, LEPS, method="best-fit", points=pts,
+                      weights=pd.Series({"p1": 1, "p2": 3, "p3": 1, "p4": 1}))
+    assert shares(weighted)[("b", "X")] == 0.75
+    with pytest.raises(InputError, match="needs points"):
+        relate(LADS, LEPS, method="best-fit")
+
+
+def test_lookup_with_two_parents():
+    lookup = pd.DataFrame({"source_code": ["a", "a", "b", "zz"], "target_code": ["X", "Z", "Y", "X"]})
+    table = relate(LADS, LEPS, method="lookup", lookup=lookup)
+    assert shares(table) == {("a", "X"): 1.0, ("a", "Z"): 1.0, ("b", "Y"): 1.0}
+    assert table.attrs["unknown"]["source_code"].tolist() == ["zz"]
+
+
+def test_aggregate_full_and_split_and_trace():
+    table = relate(LADS, LEPS)
+    values = pd.Series({"a": 100.0, "b": 10.0, "c": 1.0})
+    full = aggregate(values, table, "count", "full").set_index("code")["value"]
+    split = aggregate(values, table, "count", "split").set_index("code")["value"]
+    assert full.to_dict() == {"X": 105.0, "Y": 6.0, "Z": 100.0}
+    assert split.to_dict() == {"X": 55.0, "Y": 6.0, "Z": 50.0}
+    assert split.sum() == pytest.approx(values.sum())
+    trace = aggregate(values, table, "count", "split").attrs["trace"]
+    assert trace[(trace.target_code == "X") & (trace.source_code == "a")]["share"].iloc[0] == 0.5
+
+
+def test_rates_need_weights_and_are_weighted_means():
+    table = relate(LADS, LEPS)
+    rates = pd.Series({"a": 0.1, "b": 0.3, "c": 0.5})
+    with pytest.raises(InputError, match="needs a weight"):
+        aggregate(rates, table, "rate", "full")
+    result = aggregate(rates, table, "rate", "full", weights=pd.Series({"a": 100, "b": 200, "c": 50}))
+    # X: a (w 100 x 1) and b (w 200 x 0.5): (0.1*100 + 0.3*100) / 200
+    assert result.set_index("code")["value"]["X"] == pytest.approx(0.2)
+
+
+def test_a_rate_submitted_as_a_count_is_refused():
+    rates = pd.Series({"a": 0.1, "b": 0.3, "c": 0.5})
+    rates.attrs["kind"] = "rate"
+    with pytest.raises(InputError, match="rate, but were submitted as a count"):
+        aggregate(rates, relate(LADS, LEPS), "count", "split")
+
+
+def test_missing_source_values_make_targets_missing_not_smaller():
+    result = aggregate(pd.Series({"a": 1.0, "b": np.nan, "c": 1.0}), relate(LADS, LEPS), "count", "full")
+    by = result.set_index("code")
+    assert np.isnan(by.loc["X", "value"]) and by.loc["X", "missing"] == ["b"]
+    assert by.loc["Z", "value"] == 1.0
+
+
+def test_apportion_by_area_and_by_weight():
+    table = relate(LADS, LEPS[LEPS.code != "Z"])
+    down = apportion(pd.Series({"X": 150.0, "Y": 150.0}), table, "count").set_index("code")["value"]
+    assert down.to_dict() == {"a": 100.0, "b": 100.0, "c": 100.0}
+    weighted = apportion(pd.Series({"X": 150.0, "Y": 150.0}), table, "count",
+                         by=pd.Series({"a": 2.0, "b": 2.0, "c": 1.0})).set_index("code")["value"]
+    assert weighted["a"] == pytest.approx(100.0) and weighted.sum() == pytest.approx(300.0)
+
+
+def test_overlap_report():
+    report = overlap_report(relate(LADS, LEPS), sources=["a", "b", "c", "d"])
+    assert [m["code"] for m in report["multi"]] == ["a", "b"]
+    assert {tuple(t["code"] for t in c["targets"]) for c in report["crossing"]} == {("X", "Z"), ("X", "Y")}
+    assert report["unassigned"] == ["d"]
+
+
+# -- property-based: the area engine against GEOS, and the aggregation invariants ----------------
+
+coord = st.integers(min_value=0, max_value=40)
+
+
+@st.composite
+def polygons(draw):
+    """Rectangles on a coarse grid (so edges often coincide or touch), sometimes rotated, with a
+    hole, or as a multipolygon."""
+    x0, y0 = draw(coord), draw(coord)
+    w, h = draw(st.integers(1, 20)), draw(st.integers(1, 20))
+    geom = shapely.box(x0, y0, x0 + w, y0 + h)
+    style = draw(st.sampled_from(["box", "rotated", "hole", "multi", "triangle"]))
+    if style == "rotated":
+        geom = shapely.affinity.rotate(geom, draw(st.floats(1, 89)), origin="centroid")
+    elif style == "hole" and w > 2 and h > 2:
+        geom = geom.difference(shapely.box(x0 + 1, y0 + 1, x0 + w - 1, y0 + h - 1))
+    elif style == "multi":
+        geom = shapely.union(geom, shapely.box(x0 + w + 2, y0, x0 + w + 5, y0 + 3))
+    elif style == "triangle":
+        geom = shapely.Polygon([(x0, y0), (x0 + w, y0), (x0, y0 + h)])
+    return geom
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(polygons(), min_size=1, max_size=6), st.lists(polygons(), min_size=1, max_size=6))
+def test_green_areas_equal_geos(sources, targets):
+    S, T = np.array(sources, dtype=object), np.array(targets, dtype=object)
+    si, ti = np.meshgrid(np.arange(len(S)), np.arange(len(T)), indexing="ij")
+    si, ti = si.ravel(), ti.ravel()
+    ours = intersection_areas(polygon_index(S), polygon_index(T), si, ti)
+    geos = shapely.area(shapely.intersection(S[si], T[ti]))
+    assert np.allclose(ours, geos, rtol=1e-9, atol=1e-9)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(coord, coord, st.integers(1, 15), st.integers(1, 15)), min_size=1, max_size=8),
+       st.lists(st.tuples(coord, coord, st.integers(1, 25), st.integers(1, 25)), min_size=1, max_size=5),
+       st.lists(st.floats(0, 1e6), min_size=8, max_size=8))
+def test_aggregation_invariants(src_boxes, tgt_boxes, raw_values):
+    src = frame([f"s{i}" for i in range(len(src_boxes))], [shapely.box(x, y, x + w, y + h) for x, y, w, h in src_boxes])
+    tgt = frame([f"t{i}" for i in range(len(tgt_boxes))], [shapely.box(x, y, x + w, y + h) for x, y, w, h in tgt_boxes])
+    table = relate(src, tgt)
+    assert ((table["share"] > 0) & (table["share"] <= 1.0)).all()
+    assert (table.groupby("source_code")["share"].sum() >= 0).all()
+    values = pd.Series(raw_values[:len(src)], index=src["code"])
+    split = aggregate(values, table, "count", "split")
+    full = aggregate(values, table, "count", "full")
+    covered = table.groupby("source_code")["share"].sum().clip(upper=1.0)
+    inside = (values.reindex(covered.index) * covered).sum()
+    assert split["value"].sum() == pytest.approx(inside, rel=1e-9, abs=1e-6)
+    merged = full.set_index("code")["value"].reindex(split["code"]).to_numpy()
+    assert (merged >= split["value"].to_numpy() - 1e-9 * (1 + np.abs(merged))).all()
