@@ -1,0 +1,48 @@
+"""The benchmark's comparison on its 1k-cell grid against the real LADs: relate's share table equals
+geopandas.overlay's to 1e-9, cold and warm, and tobler's float32 area table to float32 rounding.
+No timing is asserted (speed lives in bench/relate_bench.py, not in the tests)."""
+import importlib.util
+import sys
+
+import pytest
+
+from conftest import REPO, SHARED_DATA
+
+pytestmark = pytest.mark.real_data
+
+
+@pytest.fixture(scope="module")
+def bench():
+    spec = importlib.util.spec_from_file_location("relate_bench", REPO / "bench" / "relate_bench.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_relate_equals_overlay_and_tobler_on_the_1k_grid(bench):
+    case = bench.load_case("grid1k", SHARED_DATA)
+    assert 900 <= len(case.source) <= 1100 and len(case.target) == 374
+    source, target = bench.fresh(case.source), bench.fresh(case.target)
+    results = {"relate_cold": bench.run_relate(case, source, target),
+               "relate_warm": bench.run_relate(case, source, target),
+               "overlay": bench.run_overlay(case, bench.fresh(source), bench.fresh(target))}
+    if bench.available("tobler_area_table"):
+        results["tobler_area_table"] = bench.run_tobler_table(case, bench.fresh(source),
+                                                              bench.fresh(target))
+    equality = bench.compare(case, results, source, target)
+    assert len(results["relate_cold"]) > 1000
+    for other in ("relate_warm", "overlay"):
+        assert equality[other]["equal_1e9"], equality[other]
+        assert equality[other]["pairs_only_in_relate"] == equality[other]["pairs_only_in_other"] == 0
+    if "tobler_area_table" in equality:
+        assert equality["tobler_area_table"]["equal_to_float32_rounding"], equality["tobler_area_table"]
+
+
+def test_repaired_inputs_are_valid_and_in_bng(bench):
+    import shapely
+    for name in ("LADxCAUTH", "LADxLEP"):
+        case = bench.load_case(name, SHARED_DATA)
+        for frame in (case.source, case.target):
+            assert frame.crs.to_epsg() == 27700
+            assert shapely.is_valid(frame.geometry.values).all()
