@@ -80,3 +80,38 @@ def real_store_path(real_template, store_path) -> Path:
     import shutil
     shutil.copyfile(real_template, store_path)
     return store_path
+
+
+@pytest.fixture(scope="session")
+def web_template(real_template, tmp_path_factory) -> Path:
+    """The real-boundaries store plus two indicators, for the web tests (built once)."""
+    import shutil
+
+    from geohub.indicators.drafts import ImportOptions
+    from geohub.indicators.importer import import_indicator
+    from geohub.store import open_store
+    path = tmp_path_factory.mktemp("web") / "web.gpkg"
+    shutil.copyfile(real_template, path)
+    with open_store(path) as store:
+        import_indicator(store, INDICATORS / "ons_mye_mid2020_LAD21_EW_by_single_year_of_age.csv",
+                         ImportOptions(id="pop", title="Population mid-2020", unit="people",
+                                       source="ONS mid-year estimates", licence="OGL v3.0"))
+        import_indicator(store, INDICATORS / "nomis_aps_t01_econ_activity_16-64_JanDec2018-2022_LAD21.csv",
+                         ImportOptions(id="employed", kind="count", unit="people",
+                                       where=[("variable", "T01:28 (Aged 16-64 - In employment : All People )")]))
+    return path
+
+
+@pytest.fixture(scope="session")
+def web_app(web_template):
+    """One app over the web store (read-only use), shared by the web tests."""
+    from geohub import create_app
+    return create_app({"GEOHUB_STORE": str(web_template), "GEOHUB_DATABASE_URL": "", "TESTING": True})
+
+
+@pytest.fixture
+def client(web_app):
+    return web_app.test_client()
+
+
+ARTIFACTS = REPO / "test-artifacts"

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 import threading
 from pathlib import Path
 
@@ -232,9 +231,8 @@ def test_flask_serves_the_vendored_files(store_path):
 @pytest.mark.browser
 def test_the_map_works_in_chromium_with_nothing_but_our_server(tmp_path):
     """Serve a localised map and the static folder on loopback; Chromium may reach nothing else."""
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        pytest.skip("Debian's chromium is not installed (.ci/setup test installs it)")
+    from live import chromium_path
+    chromium = chromium_path()  # fails, naming the fix, when Debian's chromium is missing
     from flask import Flask
     from playwright.sync_api import sync_playwright
     from werkzeug.serving import make_server

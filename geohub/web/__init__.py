@@ -9,6 +9,7 @@ from flask import Flask
 from geohub import settings
 from geohub.web.errors import register_error_handlers
 from geohub.web.resources import close_store
+from geohub.web.security import register_security_headers
 
 
 def create_app(config: Mapping | None = None) -> Flask:
@@ -29,6 +30,7 @@ def create_app(config: Mapping | None = None) -> Flask:
 
     app.teardown_appcontext(close_store)
     register_error_handlers(app)
+    register_security_headers(app)
 
     from geohub.web import api, pages
     app.register_blueprint(pages.bp)

@@ -1,23 +1,168 @@
-"""The JSON API. Errors come back as JSON with a status and a message."""
+"""The JSON API: levels, areas (GeoJSON, RFC 7946), display topology, indicators, overlaps and
+point lookup. Errors come back as JSON with a status and a message."""
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+import json
+import math
 
-from geohub.geography.levels import LEVELS
-from geohub.web.resources import get_store
+import numpy as np
+import pandas as pd
+import shapely
+from flask import Blueprint, abort, jsonify, request
+
+from geohub.errors import InputError
+from geohub.geography.levels import get_level, parse_vintage
+from geohub.maps.display import display_topology
+from geohub.maps.model import MapRequest, level_choices
+from geohub.overlaps import overlap_report
+from geohub.overlaps.report import report_table
+from geohub.web.resources import app_cache, get_store, map_builder
+from geohub.web.responses import etagged, json_body
 
 bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+def _vintage(name: str = "vintage"):
+    value = request.args.get(name)
+    return parse_vintage(value) if value else None
+
+
+def _clean(value):
+    return None if isinstance(value, float) and math.isnan(value) else value
 
 
 @bp.get("/levels")
 def levels():
     sets = get_store().boundary_sets()
     out = []
-    for level in LEVELS:
-        mine = [s for s in sets if s.level == level.name]
-        if mine:
-            out.append({"level": level.name, "label": level.label,
-                        "vintages": sorted({y for s in mine for y in s.years}),
-                        "sets": [{"vintage": s.vintage, "count": s.count, "multi_year": s.multi_year,
-                                  "first_year": s.first_year} for s in mine]})
+    for choice in level_choices(get_store()):
+        mine = [s for s in sets if s.level == choice["level"]]
+        out.append({"level": choice["level"], "label": get_level(choice["level"]).label,
+                    "vintages": choice["vintages"],
+                    "sets": [{"vintage": s.vintage, "count": s.count, "multi_year": s.multi_year,
+                              "first_year": s.first_year} for s in mine]})
     return jsonify(out)
+
+
+@bp.get("/areas/<level>")
+def areas(level):
+    """GeoJSON (RFC 7946: lon/lat, no crs member) of a level's areas with code and name."""
+    level, year = get_level(level).name, _vintage()
+
+    def build():
+        frame = map_builder().areas(level, year)
+        shown = frame[["code", "name", "vintage", "geometry"]].to_crs(4326)
+        data = json.loads(shown.to_json(drop_id=True, to_wgs84=True))
+        return json_body(data)
+    return etagged(app_cache().get(("geojson", level, year), build), "application/geo+json")
+
+
+@bp.get("/topology/<level>")
+def topology(level):
+    """Display TopoJSON of a level and vintage: simplified with shared edges, quantised."""
+    level, year = get_level(level).name, _vintage()
+    body = app_cache().get(("topology", level, year),
+                           lambda: display_topology(map_builder().areas(level, year), level))
+    return etagged(body, "application/json", max_age=3600)
+
+
+@bp.get("/indicators")
+def indicators():
+    keep = ("id", "title", "unit", "kind", "source", "licence", "levels", "periods", "bridged_from")
+    return jsonify([{k: m.get(k) for k in keep} for m in get_store().indicators()])
+
+
+@bp.get("/indicators/<indicator_id>")
+def indicator_values(indicator_id):
+    """Values for a level, vintage and period; with the trace when they were aggregated."""
+    req = MapRequest.from_args(indicator_id, request.args)
+    data = map_builder().build(req)
+    values = [{"code": r.code, "name": r.name, "value": _clean(r.value), "flag": r.flag}
+              for r in data.table.itertuples()]
+    payload = {"indicator": {k: data.indicator.get(k) for k in ("id", "title", "unit", "kind",
+                                                                "source", "licence")},
+               "level": data.level, "vintage": data.vintage, "period": data.period,
+               "periods": data.periods, "values": values, "bridged": data.bridged}
+    if data.aggregation:
+        agg = data.aggregation
+        payload["aggregated"] = {
+            "from_level": agg["from_level"], "from_vintage": agg["from_vintage"], "mode": agg["mode"],
+            "method": agg["method"], "sliver_tolerance": agg["tolerance"], "weight": agg["weight"],
+            "trace": agg["trace"].replace({np.nan: None}).to_dict("records")}
+    return etagged(json_body(payload), "application/json", max_age=60)
+
+
+def overlap_data(level_a: str, level_b: str, vintage_a=None, vintage_b=None) -> dict:
+    """The overlap report of two stored levels (with names), shared by the API and the page."""
+    builder = map_builder()
+    a, b = get_level(level_a).name, get_level(level_b).name
+    if a == b:
+        raise InputError("An overlap needs two different levels.", "E.g. /overlaps/lad/lep.")
+    _, yb = get_store().resolve_set(b, vintage_b)
+    if vintage_a is None:  # the other level's boundaries of the nearest year
+        years = builder.vintages(a)
+        vintage_a = min(years, key=lambda y: (abs(y - yb), -y)) if years else None
+    _, ya = get_store().resolve_set(a, vintage_a)
+    table = builder.relationship((a, ya), (b, yb))
+    names_a = dict(zip(builder.areas(a, ya)["code"], builder.areas(a, ya)["name"]))
+    names_b = dict(zip(builder.areas(b, yb)["code"], builder.areas(b, yb)["name"]))
+    report = overlap_report(table, names_a, names_b, sources=list(names_a))
+    report["levels"] = {"source": {"level": a, "vintage": ya}, "target": {"level": b, "vintage": yb}}
+    report["table"] = report_table(report).to_dict("records")
+    return report
+
+
+@bp.get("/overlaps/<level_a>/<level_b>")
+def overlaps(level_a, level_b):
+    report = overlap_data(level_a, level_b, _vintage("vintage_a"), _vintage("vintage_b"))
+    return etagged(json_body(report), "application/json", max_age=60)
+
+
+class PointIndex:
+    """Every stored area's bounding box in one rtree index (built once per store revision), with
+    exact containment checked by shapely."""
+
+    def __init__(self, store):
+        from rtree import index
+        rows, boxes = [], []
+        for s in store.boundary_sets():
+            frame = store._read_areas(s.level, s.vintage, None, True).to_crs(4326)
+            for row in frame.itertuples():
+                if row.geometry is None or row.geometry.is_empty:
+                    continue
+                rows.append((row.code, row.name, s.level, s.vintage, row.start_year, row.end_year,
+                             row.geometry))
+                boxes.append(row.geometry.bounds)
+        self.rows = rows
+        bounds = np.asarray(boxes, dtype=float).reshape(-1, 4)
+        self.index = index.Index((np.arange(len(rows)), bounds[:, :2], bounds[:, 2:]))
+        shapely.prepare([r[6] for r in rows])
+
+    def lookup(self, lon: float, lat: float) -> list[dict]:
+        point = shapely.Point(lon, lat)
+        hits = []
+        for i in self.index.intersection((lon, lat, lon, lat)):
+            code, name, level, vintage, start, end, geom = self.rows[i]
+            if geom.geom_type in ("Polygon", "MultiPolygon") and geom.covers(point):
+                hits.append({"code": code, "name": name, "level": level, "set_vintage": vintage,
+                             "valid_from": None if pd.isna(start) else int(start),
+                             "valid_to": None if pd.isna(end) else int(end)})
+        return sorted(hits, key=lambda h: (h["level"], h["set_vintage"], h["code"]))
+
+
+@bp.get("/lookup")
+def lookup():
+    """Every area, at every level and vintage, that contains the point lat/lon."""
+    try:
+        lat, lon = float(request.args["lat"]), float(request.args["lon"])
+    except (KeyError, ValueError) as exc:
+        raise InputError("lookup needs numbers lat and lon.", "E.g. /api/lookup?lat=53.48&lon=-2.24.") from exc
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise InputError("lat/lon are out of range.", "lat in [-90, 90], lon in [-180, 180].")
+    index = app_cache().get("point-index", lambda: PointIndex(get_store()))
+    return jsonify({"lat": lat, "lon": lon, "areas": index.lookup(lon, lat)})
+
+
+@bp.route("/<path:anything>")
+def not_found(anything):
+    abort(404)

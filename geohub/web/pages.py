@@ -1,28 +1,136 @@
-"""Pages for people: home and maps. Thin: parse the request, call the core, render."""
+"""Pages for people: home (with search), maps, areas, overlaps. Thin: parse the request, call the
+core, render."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+import json
 
-from geohub.attribution import boundary_attribution
-from geohub.geography.levels import get_level, parse_vintage
-from geohub.maps.boundary_map import boundary_map
-from geohub.web.resources import get_store
+from flask import Blueprint, current_app, render_template, request, url_for
+from markupsafe import Markup
+
+from geohub.errors import NotFound
+from geohub.geography.levels import LEVELS, get_level, parse_vintage
+from geohub.maps.choropleth import render_area_map, render_map, render_overlap_map
+from geohub.maps.classify import SCHEMES
+from geohub.maps.model import MapRequest, format_value, level_choices
+from geohub.maps.palettes import OVERLAY_ORDER, PALETTES
+from geohub.web.api import overlap_data
+from geohub.web.resources import app_cache, get_store, map_builder
+from geohub.web.security import with_nonce
 
 bp = Blueprint("pages", __name__)
 
 
+def _tiles():
+    url = current_app.config.get("GEOHUB_TILES")
+    return (url, "Base map © its provider") if url else None
+
+
+def topology_url(level, vintage):
+    return url_for("api.topology", level=level, vintage=vintage)
+
+
+def static_url():
+    return url_for("static", filename="")
+
+
+def page_parts(parts):
+    """A rendered map's parts for a template, with CSP nonces on Folium's scripts and styles."""
+    return {"header": Markup(with_nonce(parts.header)), "html": Markup(parts.html),
+            "script": Markup(with_nonce(parts.script)), "legend": Markup(parts.legend)}
+
+
+def directory():
+    """Every stored area (code, name, level, set vintage) for search, built once per revision."""
+    def build():
+        import pandas as pd
+        store = get_store()
+        frames = [store._read_areas(s.level, s.vintage, None, False)
+                  for s in store.boundary_sets()]
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
+            columns=["code", "name", "level", "vintage", "start_year", "end_year"])
+    return app_cache().get("directory", build)
+
+
 @bp.get("/")
 def home():
-    return render_template("home.html", sets=get_store().boundary_sets())
+    store = get_store()
+    q = (request.args.get("q") or "").strip()
+    results = []
+    if q:
+        found = directory()
+        hit = found["code"].str.upper().str.contains(q.upper(), regex=False) | found["name"].fillna(
+            "").str.lower().str.contains(q.lower(), regex=False)
+        results = found[hit].drop_duplicates(["code", "level"]).sort_values(["level", "code"]).head(100)
+        results = results.to_dict("records")
+    return render_template("home.html", sets=store.boundary_sets(), levels=level_choices(store),
+                           indicators=store.indicators(), q=q, results=results)
 
 
-@bp.get("/boundaries/<level>")
-def boundaries(level):
-    lvl = get_level(level)
-    vintage = request.args.get("vintage")
-    areas = get_store().areas(lvl.name, parse_vintage(vintage) if vintage else None)
-    year = int(areas["vintage"].iloc[0]) if len(areas) else vintage
-    fmap = boundary_map(areas, title=f"{lvl.plural} {year}")
-    return render_template("boundaries.html", level=lvl.name, label=lvl.plural, vintage=year,
-                           map_html=fmap.get_root()._repr_html_(),
-                           attribution=boundary_attribution(year))
+@bp.get("/maps/<indicator>")
+def map_page(indicator):
+    req = MapRequest.from_args(indicator, request.args)
+    data = map_builder().build(req)
+    controls = {"levels": level_choices(get_store()), "schemes": SCHEMES, "palettes": PALETTES,
+                "overlays": [(o, get_level(o).plural) for o in OVERLAY_ORDER]}
+    parts = render_map(data, topology_url=topology_url, static_url=static_url(), tiles=_tiles())
+    return render_template("map.html", data=data, req=data.request, map=page_parts(parts),
+                           controls=controls, query=data.request.query(level=data.level,
+                                                                       vintage=data.vintage,
+                                                                       period=data.period))
+
+
+@bp.get("/areas/<code>")
+def area_page(code):
+    store = get_store()
+    found = directory()
+    rows = found[found["code"] == code]
+    if rows.empty:
+        raise NotFound(f"There is no area with code {code!r} in the store.",
+                       "Search for it by name on the home page.")
+    builder = map_builder()
+    first = rows.sort_values("vintage").iloc[-1]
+    level, vintage = first["level"], int(first["vintage"])
+    area = store.areas(level, None if vintage not in builder.vintages(level) else vintage, codes=[code])
+    if area.empty:  # ended before its set's newest year: take the last year it was live
+        live_to = int(first["end_year"]) if first["end_year"] == first["end_year"] else vintage
+        area = store.areas(level, live_to, codes=[code])
+        vintage = live_to
+    memberships = []
+    for other in [lv.name for lv in LEVELS if lv.governance and lv.name != level]:
+        for year in sorted({s.vintage for s in store.boundary_sets() if s.level == other}):
+            bset, answer = store.resolve_set(other, year)
+            at = vintage if vintage in bset.years else answer
+            table = builder.relationship((level, vintage), (other, at))
+            targets = table[table["source_code"] == code]
+            names = dict(zip(*builder._codes_names(other, at)))
+            if len(targets):
+                memberships.append({"level": get_level(other).label, "vintage": at,
+                                    "areas": [(t, names.get(t) or t, s) for t, s in
+                                              zip(targets["target_code"], targets["share"])]})
+    values = []
+    for meta in store.indicators():
+        v = store.indicator_values(meta["id"])
+        mine = v[v["area_code"] == code]
+        for row in mine.itertuples():
+            values.append({"id": meta["id"], "title": meta["title"], "period": row.period,
+                           "text": format_value(row.value, meta.get("unit"), row.flag)})
+    geo = area.to_crs(4326)
+    shape = json.loads(geo[["code", "geometry"]].to_json(drop_id=True))
+    parts = render_area_map(shape, geo.total_bounds, static_url=static_url())
+    return render_template("area.html", code=code, name=first["name"], level=get_level(level),
+                           vintage=vintage, sets=rows.to_dict("records"), memberships=memberships,
+                           values=values, map=page_parts(parts))
+
+
+@bp.get("/overlaps/<level_a>/<level_b>")
+def overlaps_page(level_a, level_b):
+    va, vb = request.args.get("vintage_a"), request.args.get("vintage_b")
+    report = overlap_data(level_a, level_b, parse_vintage(va) if va else None,
+                          parse_vintage(vb) if vb else None)
+    src, tgt = report["levels"]["source"], report["levels"]["target"]
+    bounds = map_builder().areas(src["level"], src["vintage"]).to_crs(4326).total_bounds
+    parts = render_overlap_map((src["level"], src["vintage"], bounds), (tgt["level"], tgt["vintage"]),
+                               [m["code"] for m in report["multi"]], topology_url=topology_url,
+                               static_url=static_url())
+    return render_template("overlaps.html", report=report, source=get_level(src["level"]),
+                           target=get_level(tgt["level"]), map=page_parts(parts))

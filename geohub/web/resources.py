@@ -51,3 +51,10 @@ class AppCache:
 
 def app_cache() -> AppCache:
     return current_app.extensions.setdefault("geohub_cache", AppCache())
+
+
+def map_builder():
+    """The map data builder for this request, sharing the app's cache of boundaries,
+    relationships and memberships (dropped when the store's revision changes)."""
+    from geohub.maps.model import MapBuilder
+    return MapBuilder(get_store(), app_cache().get)

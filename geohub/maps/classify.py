@@ -1,0 +1,88 @@
+"""Class breaks for choropleths, by mapclassify. Pure: values in, breaks and classes out.
+
+Schemes: ``quantiles``, ``equal_interval``, ``natural_breaks`` (Fisher–Jenks) and ``user`` (breaks
+given). Missing values get no class (-1): they are drawn in their own colour and legend entry.
+"""
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from geohub.errors import InputError
+
+with warnings.catch_warnings():  # mapclassify warns that numba (optional) is absent
+    warnings.simplefilter("ignore", UserWarning)
+    import mapclassify
+
+SCHEMES = {
+    "quantiles": "Quantiles",
+    "equal_interval": "Equal interval",
+    "natural_breaks": "Natural breaks (Fisher–Jenks)",
+    "user": "User-defined breaks",
+}
+DEFAULT_SCHEME, DEFAULT_K = "quantiles", 5
+K_RANGE = (2, 9)
+
+
+@dataclass(frozen=True)
+class Classification:
+    """Upper bounds of each class (the last is the maximum), the class of every value (-1 for
+    missing), and the scheme that made them."""
+
+    scheme: str
+    bins: tuple[float, ...]
+    classes: np.ndarray
+    minimum: float | None
+
+    @property
+    def k(self) -> int:
+        return len(self.bins)
+
+    def ranges(self) -> list[tuple[float, float]]:
+        """(lower, upper) of each class; the first lower bound is the minimum value."""
+        if not self.bins:
+            return []
+        lowers = [self.minimum if self.minimum is not None else self.bins[0], *self.bins[:-1]]
+        return list(zip(lowers, self.bins))
+
+
+def parse_breaks(text: str | None) -> list[float] | None:
+    if not text:
+        return None
+    try:
+        return sorted(float(b) for b in text.split(","))
+    except ValueError as exc:
+        raise InputError(f"Breaks {text!r} are not numbers.", "Give them as breaks=10,20,30.") from exc
+
+
+def classify(values, scheme: str = DEFAULT_SCHEME, k: int = DEFAULT_K,
+             breaks: list[float] | None = None) -> Classification:
+    """Classes of ``values`` (NaN = missing) by ``scheme`` into ``k`` classes (or ``breaks``)."""
+    if scheme not in SCHEMES:
+        raise InputError(f"Unknown classification {scheme!r}.", f"Use one of: {', '.join(SCHEMES)}.")
+    if not K_RANGE[0] <= int(k) <= K_RANGE[1]:
+        raise InputError(f"k={k} classes is out of range.", f"Use {K_RANGE[0]} to {K_RANGE[1]} classes.")
+    x = np.asarray(values, dtype=float)
+    present = ~np.isnan(x)
+    classes = np.full(len(x), -1, dtype=int)
+    if not present.any():
+        return Classification(scheme, (), classes, None)
+    data = x[present]
+    if scheme == "user":
+        if not breaks:
+            raise InputError("User-defined classes need breaks.", "Give them as breaks=10,20,30.")
+        bins = sorted(set(breaks))
+        if bins[-1] < data.max():
+            bins.append(float(data.max()))
+        classifier = mapclassify.UserDefined(data, bins)
+    else:
+        unique = np.unique(data)
+        k = min(int(k), len(unique))  # no more classes than distinct values
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            classifier = {"quantiles": mapclassify.Quantiles, "equal_interval": mapclassify.EqualInterval,
+                          "natural_breaks": mapclassify.FisherJenks}[scheme](data, k=max(k, 1))
+    classes[present] = classifier.yb
+    return Classification(scheme, tuple(float(b) for b in classifier.bins), classes, float(data.min()))

@@ -1,0 +1,56 @@
+"""Response headers that keep pages safe: a strict Content-Security-Policy with a per-response
+nonce for the inline scripts and styles Folium writes, framing limited to an allowlist, no
+sniffing, a referrer policy."""
+from __future__ import annotations
+
+import re
+import secrets
+
+from flask import Flask, g
+
+_TAG = re.compile(r"<(script|style)\b(?![^>]*\bnonce=)", re.IGNORECASE)
+
+
+def csp_nonce() -> str:
+    """This response's nonce (one per request)."""
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(16)
+    return g.csp_nonce
+
+
+def with_nonce(html: str) -> str:
+    """``html`` (our own or Folium's output) with the nonce on every <script> and <style> tag."""
+    nonce = csp_nonce()
+    return _TAG.sub(lambda m: f'<{m.group(1)} nonce="{nonce}"', html)
+
+
+def frame_ancestors(app: Flask) -> str:
+    partners = app.config.get("GEOHUB_FRAME_ANCESTORS") or ""
+    return " ".join(["'self'", *partners.split()])
+
+
+def content_security_policy(app: Flask, nonce: str) -> str:
+    return "; ".join([
+        "default-src 'self'",
+        f"script-src 'self' 'nonce-{nonce}'",
+        f"style-src 'self' 'nonce-{nonce}'",
+        "img-src 'self' data:" + (" https:" if app.config.get("GEOHUB_TILES") else ""),
+        "font-src 'self' data:",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        f"frame-ancestors {frame_ancestors(app)}",
+    ])
+
+
+def register_security_headers(app: Flask) -> None:
+    @app.after_request
+    def headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        if response.mimetype == "text/html":
+            response.headers["Content-Security-Policy"] = content_security_policy(app, csp_nonce())
+        return response
+
+    app.jinja_env.globals["csp_nonce"] = csp_nonce

@@ -1,0 +1,145 @@
+/* geohub map layers: a choropleth and outline overlays drawn from TopoJSON the server sends once
+   per level and vintage. Options come from the page as JSON. Every string from the store reaches
+   the page through textContent, never innerHTML. */
+(function (global) {
+  "use strict";
+  var pending = 0;
+
+  function settle() {
+    if (--pending === 0) { document.documentElement.setAttribute("data-geohub-ready", "true"); }
+  }
+
+  var requests = {};  // one request per URL, shared by the layers drawn from it
+
+  function load(url) {
+    pending += 1;
+    if (!requests[url]) {
+      requests[url] = fetch(url, {credentials: "same-origin"}).then(function (response) {
+        if (!response.ok) { throw new Error("geohub: " + url + " answered " + response.status); }
+        return response.json();
+      });
+    }
+    return requests[url];
+  }
+
+  function features(data) {
+    if (data.type !== "Topology") { return data; }
+    var name = Object.keys(data.objects)[0];
+    return topojson.feature(data, data.objects[name]);
+  }
+
+  function failed(error) {
+    document.documentElement.setAttribute("data-geohub-error", String(error));
+    console.error(error);
+  }
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) { node.className = className; }
+    if (text !== undefined) { node.textContent = text; }
+    return node;
+  }
+
+  function tooltip(area, code) {
+    var box = el("div", "geohub-tooltip");
+    box.appendChild(el("strong", "name", area ? area.n : code));
+    box.appendChild(el("div", "code", code));
+    box.appendChild(el("div", "value", area ? area.t : "No data"));
+    (area && area.m || []).forEach(function (member) {
+      box.appendChild(el("div", "member", member[0] + ": " + member[1].join(", ")));
+    });
+    return box;
+  }
+
+  /* The legend lives in the page (rendered by the server); it becomes a map control that follows
+     its layer: hidden when the layer is switched off. */
+  function legend(map, id, layer) {
+    var node = document.getElementById(id);
+    if (!node || node.dataset.geohubMounted) { return; }
+    node.dataset.geohubMounted = "true";
+    node.querySelectorAll(".swatch").forEach(function (s) { s.style.background = s.dataset.colour; });
+    node.querySelectorAll(".line").forEach(function (s) {
+      s.style.borderTopColor = s.dataset.colour;
+      s.style.borderTopWidth = s.dataset.weight + "px";
+      s.style.borderTopStyle = s.dataset.dash ? "dashed" : "solid";
+    });
+    node.hidden = false;
+    var control = L.control({position: "bottomright"});
+    control.onAdd = function () { L.DomEvent.disableClickPropagation(node); return node; };
+    control.addTo(map);
+    if (layer) {
+      map.on("overlayadd overlayremove", function (event) {
+        if (event.layer === layer) {
+          node.querySelectorAll(".geohub-legend-title, .geohub-legend-classes").forEach(function (part) {
+            part.hidden = event.type === "overlayremove";
+          });
+        }
+      });
+    }
+  }
+
+  function overlayLegendRow(map, layer, options) {
+    map.on("overlayadd overlayremove", function (event) {
+      if (event.layer !== layer) { return; }
+      var row = document.querySelector("#" + options.legend + " [data-overlay='" + options.level + "']");
+      if (row) { row.hidden = event.type === "overlayremove"; }
+    });
+  }
+
+  global.geohub = {
+    choropleth: function (map, options) {
+      var layer = L.geoJSON(null, {
+        style: function (feature) {
+          var area = options.areas[feature.properties.code];
+          var known = area && area.c >= 0;
+          return {fillColor: known ? options.colours[area.c] : options.missing, fillOpacity: 0.85,
+                  color: options.outline, weight: 0.6, opacity: 1,
+                  className: "geohub-area area-" + feature.properties.code + (known ? "" : " geohub-missing")};
+        },
+        onEachFeature: function (feature, shape) {
+          var code = feature.properties.code;
+          shape.bindTooltip(function () { return tooltip(options.areas[code], code); }, {sticky: true});
+          shape.on("mouseover", function () { shape.setStyle({weight: 2.5}); shape.bringToFront(); });
+          shape.on("mouseout", function () { layer.resetStyle(shape); });
+        }
+      });
+      load(options.url).then(function (data) { layer.addData(features(data)); settle(); })
+        .catch(failed);
+      legend(map, options.legend, layer);
+      return layer;
+    },
+
+    overlay: function (map, options) {
+      var s = options.style;
+      var layer = L.geoJSON(null, {
+        interactive: false,
+        style: function () {
+          return {fill: false, color: s.color, weight: s.weight, dashArray: s.dashArray, opacity: 0.9,
+                  className: "geohub-overlay geohub-overlay-" + options.level};
+        }
+      });
+      load(options.url).then(function (data) { layer.addData(features(data)); settle(); })
+        .catch(failed);
+      legend(map, options.legend, null);
+      overlayLegendRow(map, layer, options);
+      return layer;
+    },
+
+    marked: function (map, options) {
+      var wanted = {};
+      options.codes.forEach(function (code) { wanted[code] = true; });
+      var s = options.style;
+      var layer = L.geoJSON(null, {
+        interactive: false,
+        filter: function (feature) { return wanted[feature.properties.code] === true; },
+        style: function () {
+          return {fill: false, color: s.color, weight: s.weight, dashArray: "2 6", opacity: 1,
+                  className: "geohub-marked geohub-marked-" + options.level};
+        }
+      });
+      load(options.url).then(function (data) { layer.addData(features(data)); settle(); })
+        .catch(failed);
+      return layer;
+    }
+  };
+})(window);

@@ -1,0 +1,112 @@
+"""Pages rendered by the Flask app: home with search, map page state in the URL, area and
+overlaps pages, and escaping of every stored string."""
+import re
+
+import pytest
+
+from factories import lonlat_boxes
+
+pytestmark = pytest.mark.real_data
+
+EVIL = "<img src=x onerror=alert(1)>"
+
+
+def test_home_lists_indicators_levels_and_searches(client):
+    page = client.get("/").get_data(as_text=True)
+    assert "Population mid-2020" in page and "/maps/pop" in page and "/overlaps/lad/lep" in page
+    found = client.get("/?q=manchester").get_data(as_text=True)
+    assert "/areas/E08000003" in found and "/areas/E47000001" in found
+    assert "/areas/E08000003" in client.get("/?q=E08000003").get_data(as_text=True)
+
+
+def test_map_page_carries_its_state(client):
+    response = client.get("/maps/pop?level=lad&vintage=2021&period=2020&scheme=natural_breaks&k=6"
+                          "&palette=Blues&overlay=lep,cauth")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert '<option value="natural_breaks" selected>' in page and 'name="k" type="number" min="2" max="9" value="6"' in page
+    assert '<option selected>Blues</option>' in page and 'value="lep,cauth"' in page
+    assert "/api/topology/lad?vintage=2021" in page and "/api/topology/lep?vintage=2021" in page
+    assert page.count('class="swatch"') == 7          # six classes and "No data"
+    assert "Open Government Licence" in page and "ONS mid-year estimates" in page
+    assert "7 areas in more than one lep" in page
+
+
+def test_map_page_is_local_and_under_a_strict_csp(client):
+    response = client.get("/maps/pop")
+    page = response.get_data(as_text=True)
+    assert not re.findall(r'(?:src|href)="(?:https?:)?//', page)
+    csp = response.headers["Content-Security-Policy"]
+    nonce = re.search(r"'nonce-([^']+)'", csp).group(1)
+    assert "script-src 'self' 'nonce-" in csp and "unsafe-inline" not in csp
+    for tag in re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", page):   # every inline script has the nonce
+        assert f'nonce="{nonce}"' in tag
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_aggregated_level_shows_mode_and_method(client):
+    page = client.get("/maps/pop?level=lep&vintage=2021&mode=full").get_data(as_text=True)
+    assert "aggregated from lad 2021" in page and "mode full" in page and "method area" in page
+
+
+@pytest.mark.parametrize("query,fragment", [("k=1", "classes is out of range"),
+                                            ("scheme=rainbow", "Unknown classification"),
+                                            ("palette=Jet", "colour-blind safe"),
+                                            ("overlay=wards", "Unknown overlay"),
+                                            ("period=1999", "no values for period")])
+def test_bad_map_state_is_a_clear_error(client, query, fragment):
+    response = client.get(f"/maps/pop?{query}")
+    assert response.status_code in (400, 404) and fragment in response.get_data(as_text=True)
+
+
+def test_rate_to_another_level_needs_a_weight(geohub, real_store_path, tmp_path):
+    rates = tmp_path / "r.csv"
+    rates.write_text("area_code,period,value\n" + "".join(
+        f"E0800000{i},2020,{50 + i}\n" for i in range(1, 10)))
+    assert geohub("import-indicator", rates, "--id", "rate", "--title", "A rate", "--kind", "rate",
+                  "--unit", "%").exit_code == 0
+    assert geohub("import-indicator", rates, "--id", "weight", "--title", "A count",
+                  "--kind", "count").exit_code == 0
+    from geohub import create_app
+    client = create_app({"GEOHUB_STORE": str(real_store_path), "GEOHUB_DATABASE_URL": "",
+                         "TESTING": True}).test_client()
+    refused = client.get("/maps/rate?level=cauth&vintage=2021")
+    assert refused.status_code == 400 and "weight=INDICATOR" in refused.get_data(as_text=True)
+    assert client.get("/maps/rate?level=cauth&vintage=2021&weight=weight").status_code == 200
+
+
+def test_area_page_memberships_and_values(client):
+    page = client.get("/areas/E08000003").get_data(as_text=True)
+    assert "Manchester" in page and "Greater Manchester" in page and "Combined authority" in page
+    assert "Population mid-2020" in page
+    assert client.get("/areas/E99999999").status_code == 404
+
+
+def test_overlaps_page(client):
+    page = client.get("/overlaps/lad/lep").get_data(as_text=True)
+    assert "(2021)" in page and "Cannock Chase" in page and "cut across each other" in page
+
+
+@pytest.fixture
+def evil_app(geohub, tmp_path, store_path):
+    """A store whose area names, indicator title and unit are HTML."""
+    assert geohub("import-boundaries", lonlat_boxes(tmp_path / "b.geojson",
+                  [("E06000001", EVIL), ("E06000002", "Plain")])).exit_code == 0
+    values = tmp_path / "v.csv"
+    values.write_text("area_code,period,value\nE06000001,2020,5\nE06000002,2020,7\n")
+    assert geohub("import-indicator", values, "--id", "evil", "--title", "<b>bold</b> & co",
+                  "--unit", "<script>alert(2)</script>", "--kind", "count",
+                  "--source", '<a href="javascript:alert(3)">src</a>').exit_code == 0
+    from geohub import create_app
+    return create_app({"GEOHUB_STORE": str(store_path), "GEOHUB_DATABASE_URL": "", "TESTING": True})
+
+
+def test_stored_strings_are_escaped_in_html(evil_app):
+    client = evil_app.test_client()
+    for url in ("/maps/evil", "/areas/E06000001", "/?q=E06000001", "/"):
+        page = client.get(url).get_data(as_text=True)
+        assert "<img src=x" not in page and "<b>bold" not in page and "<script>alert(2)" not in page
+        assert 'href="javascript:' not in page
+    page = client.get("/maps/evil").get_data(as_text=True)
+    assert "&lt;b&gt;bold&lt;/b&gt; &amp; co" in page
+    assert "\\u003cimg src=x onerror=alert(1)\\u003e" in page   # names reach scripts as escaped JSON
