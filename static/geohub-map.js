@@ -22,6 +22,12 @@
     return requests[url];
   }
 
+  /* A layer's boundaries: inline (self-contained exports) or fetched from the server. */
+  function source(options) {
+    if (options.data) { pending += 1; return Promise.resolve(options.data); }
+    return load(options.url);
+  }
+
   function features(data) {
     if (data.type !== "Topology") { return data; }
     var name = Object.keys(data.objects)[0];
@@ -103,7 +109,7 @@
           shape.on("mouseout", function () { layer.resetStyle(shape); });
         }
       });
-      load(options.url).then(function (data) { layer.addData(features(data)); settle(); })
+      source(options).then(function (data) { layer.addData(features(data)); settle(); })
         .catch(failed);
       legend(map, options.legend, layer);
       return layer;
@@ -118,7 +124,7 @@
                   className: "geohub-overlay geohub-overlay-" + options.level};
         }
       });
-      load(options.url).then(function (data) { layer.addData(features(data)); settle(); })
+      source(options).then(function (data) { layer.addData(features(data)); settle(); })
         .catch(failed);
       legend(map, options.legend, null);
       overlayLegendRow(map, layer, options);
@@ -137,7 +143,7 @@
                   className: "geohub-marked geohub-marked-" + options.level};
         }
       });
-      load(options.url).then(function (data) { layer.addData(features(data)); settle(); })
+      source(options).then(function (data) { layer.addData(features(data)); settle(); })
         .catch(failed);
       return layer;
     }

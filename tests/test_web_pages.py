@@ -35,7 +35,8 @@ def test_map_page_carries_its_state(client):
 def test_map_page_is_local_and_under_a_strict_csp(client):
     response = client.get("/maps/pop")
     page = response.get_data(as_text=True)
-    assert not re.findall(r'(?:src|href)="(?:https?:)?//', page)
+    assets = re.findall(r'<script[^>]*\bsrc="([^"]+)"|<link[^>]*rel="stylesheet"[^>]*href="([^"]+)"', page)
+    assert assets and all(u.startswith("/static/") for pair in assets for u in pair if u)
     csp = response.headers["Content-Security-Policy"]
     nonce = re.search(r"'nonce-([^']+)'", csp).group(1)
     assert "script-src 'self' 'nonce-" in csp and "unsafe-inline" not in csp

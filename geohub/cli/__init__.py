@@ -11,6 +11,7 @@ from geohub.cli import boundaries  # noqa: F401  (registers commands)
 from geohub.cli import fetch  # noqa: F401
 from geohub.cli import indicators  # noqa: F401
 from geohub.cli import overlaps  # noqa: F401
+from geohub.cli import exports  # noqa: F401
 
 __all__ = ["cli", "main"]
 

@@ -72,15 +72,22 @@ class RenderedMap:
     map_id: str
 
 
-def build_folium_map(data: MapData, *, topology_url, static_url: str = "/static", tiles=None) -> folium.Map:
-    """The Folium map for ``data``. ``topology_url(level, vintage)`` gives the URL of a level's
-    TopoJSON; ``tiles`` is an optional (url template, attribution) for a base map."""
-    fmap = _bare_map(data.table.to_crs(4326).total_bounds, static_url)
+def build_folium_map(data: MapData, *, topology_url=None, topology_data=None,
+                     static_url: str = "/static", tiles=None) -> folium.Map:
+    """The Folium map for ``data``. Each level's TopoJSON is either fetched from
+    ``topology_url(level, vintage)`` or embedded from ``topology_data(level, vintage)`` (a dict,
+    for self-contained files); ``tiles`` is an optional (url template, attribution) base map."""
+    def boundaries(level, vintage) -> dict:
+        if topology_data is not None:
+            return {"data": topology_data(level, vintage)}
+        return {"url": topology_url(level, vintage)}
+
+    fmap = _bare_map(lonlat_bounds(data.table), static_url)
     if tiles:
         folium.TileLayer(tiles=tiles[0], attr=html.escape(tiles[1]), name="Base map").add_to(fmap)
     legend_id = f"legend-{fmap.get_name()}"
     TopoLayer("choropleth", html.escape(data.title), {
-        "url": topology_url(data.level, data.vintage), "areas": data.area_payload(),
+        **boundaries(data.level, data.vintage), "areas": data.area_payload(),
         "colours": data.colours, "missing": MISSING_COLOUR, "outline": OUTLINE_COLOUR,
         "legend": legend_id, "level": data.level,
     }).add_to(fmap)
@@ -90,13 +97,13 @@ def build_folium_map(data: MapData, *, topology_url, static_url: str = "/static"
         style = OVERLAY_STYLES[overlay]
         label = get_level(overlay).plural
         TopoLayer("overlay", html.escape(label), {
-            "url": topology_url(overlay, data.overlay_vintages[overlay]), "level": overlay,
+            **boundaries(overlay, data.overlay_vintages[overlay]), "level": overlay,
             "style": style, "label": label, "legend": legend_id,
         }).add_to(fmap)
         several = [code for code, _, _ in data.multi.get(overlay, [])]
         if several:
             TopoLayer("marked", html.escape(f"In two or more {label}"), {
-                "url": topology_url(data.level, data.vintage), "codes": several,
+                **boundaries(data.level, data.vintage), "codes": several,
                 "style": {**style, "weight": style["weight"] + 2}, "level": overlay,
             }).add_to(fmap)
     Attribution(data.attribution).add_to(fmap)
@@ -105,9 +112,11 @@ def build_folium_map(data: MapData, *, topology_url, static_url: str = "/static"
     return fmap
 
 
-def render_map(data: MapData, *, topology_url, static_url: str = "/static", tiles=None) -> RenderedMap:
+def render_map(data: MapData, *, topology_url=None, topology_data=None, static_url: str = "/static",
+               tiles=None) -> RenderedMap:
     """Render the map into page parts (Folium's header, body and script, plus the legend)."""
-    fmap = build_folium_map(data, topology_url=topology_url, static_url=static_url, tiles=tiles)
+    fmap = build_folium_map(data, topology_url=topology_url, topology_data=topology_data,
+                            static_url=static_url, tiles=tiles)
     overlays = [{"level": o, "label": get_level(o).plural, "color": OVERLAY_STYLES[o]["color"],
                  "dash": OVERLAY_STYLES[o]["dashArray"], "weight": OVERLAY_STYLES[o]["weight"]}
                 for o in data.request.overlays if o in data.overlay_vintages]
@@ -124,6 +133,14 @@ def _page_parts(fmap: folium.Map, legend: str) -> RenderedMap:
     return RenderedMap(header=root.header.render(), html=root.html.render(),
                        script=f"<script>{root.script.render()}</script>", legend=legend,
                        map_id=fmap.get_name())
+
+
+def lonlat_bounds(frame) -> tuple[float, float, float, float]:
+    """Lon/lat bounds of a frame by reprojecting its bounding box (densified), not every vertex."""
+    import geopandas as gpd
+    import shapely
+    box = gpd.GeoSeries([shapely.box(*frame.total_bounds)], crs=frame.crs)
+    return tuple(box.segmentize(box.length.iloc[0] / 400).to_crs(4326).total_bounds)
 
 
 def _bare_map(bounds, static_url: str) -> folium.Map:

@@ -104,6 +104,7 @@ class MapData:
     memberships: dict = field(default_factory=dict)   # code -> [(label, [names])]
     multi: dict = field(default_factory=dict)         # overlay level -> [(code, name, [names])]
     overlay_vintages: dict = field(default_factory=dict)
+    overlay_areas: dict = field(default_factory=dict)  # requested overlay level -> areas
     attribution: list[str] = field(default_factory=list)
 
     @property
@@ -271,7 +272,8 @@ class MapBuilder:
         values = table["value"].to_numpy(dtype=float)
         classification = classify(values, request.scheme, request.k, list(request.breaks or []) or None)
         members, multi, used = self.memberships(level, year)
-        chosen = {o: multi.get(o, []) for o in request.overlays}
+        chosen = {o: multi.get(o, []) for o in request.overlays if o in used}
+        overlay_areas = {o: self.areas(o, used[o]) for o in chosen}
         attribution = [boundary_attribution(year)]
         return MapData(request=request, indicator=meta, level=level, vintage=year, period=period,
                        periods=table.attrs["periods"], vintages=self.vintages(level),
@@ -279,7 +281,7 @@ class MapBuilder:
                        classification=classification,
                        colours=colours(request.palette, max(classification.k, 1)),
                        aggregation=aggregation, bridged=bridged, memberships=members, multi=chosen,
-                       overlay_vintages=used, attribution=attribution)
+                       overlay_vintages=used, overlay_areas=overlay_areas, attribution=attribution)
 
     def _aggregated(self, meta: dict, level: str, request: MapRequest):
         """Values of a level the indicator does not have, aggregated through the overlap engine

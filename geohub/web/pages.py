@@ -66,17 +66,27 @@ def home():
                            indicators=store.indicators(), q=q, results=results)
 
 
+def rendered_map(req: MapRequest):
+    """(MapData, rendered map parts) for a request, built once per store revision and app: the
+    expensive part of a map page. Nonces are added per response, after the cache."""
+    def build():
+        data = map_builder().build(req)
+        return data, render_map(data, topology_url=topology_url, static_url=static_url(),
+                                tiles=_tiles())
+    return app_cache().get(("map", req, static_url()), build)
+
+
 @bp.get("/maps/<indicator>")
 def map_page(indicator):
     req = MapRequest.from_args(indicator, request.args)
-    data = map_builder().build(req)
+    data, parts = rendered_map(req)
     controls = {"levels": level_choices(get_store()), "schemes": SCHEMES, "palettes": PALETTES,
                 "overlays": [(o, get_level(o).plural) for o in OVERLAY_ORDER]}
-    parts = render_map(data, topology_url=topology_url, static_url=static_url(), tiles=_tiles())
+    query = data.request.query(level=data.level, vintage=data.vintage, period=data.period)
+    from geohub.web.embeds import embed_code, oembed_link
     return render_template("map.html", data=data, req=data.request, map=page_parts(parts),
-                           controls=controls, query=data.request.query(level=data.level,
-                                                                       vintage=data.vintage,
-                                                                       period=data.period))
+                           controls=controls, query=query, embed=embed_code(indicator, query, data.title),
+                           oembed=oembed_link(indicator, query))
 
 
 @bp.get("/areas/<code>")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import secrets
 
-from flask import Flask, g
+from flask import Flask, g, request
 
 _TAG = re.compile(r"<(script|style)\b(?![^>]*\bnonce=)", re.IGNORECASE)
 
@@ -29,7 +29,8 @@ def frame_ancestors(app: Flask) -> str:
     return " ".join(["'self'", *partners.split()])
 
 
-def content_security_policy(app: Flask, nonce: str) -> str:
+def content_security_policy(app: Flask, nonce: str, embed: bool = False) -> str:
+    """The policy for an HTML response; only embeds may be framed by partner origins."""
     return "; ".join([
         "default-src 'self'",
         f"script-src 'self' 'nonce-{nonce}'",
@@ -40,7 +41,7 @@ def content_security_policy(app: Flask, nonce: str) -> str:
         "object-src 'none'",
         "base-uri 'self'",
         "form-action 'self'",
-        f"frame-ancestors {frame_ancestors(app)}",
+        "frame-ancestors " + (frame_ancestors(app) if embed else "'self'"),
     ])
 
 
@@ -49,8 +50,14 @@ def register_security_headers(app: Flask) -> None:
     def headers(response):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        embed = response.headers.pop("X-Geohub-Embed", None) is not None
         if response.mimetype == "text/html":
-            response.headers["Content-Security-Policy"] = content_security_policy(app, csp_nonce())
+            response.headers["Content-Security-Policy"] = content_security_policy(
+                app, csp_nonce(), embed)
+        if request.method in ("GET", "HEAD") and (request.path.startswith("/api/")
+                                                  or request.path == "/oembed"):
+            # Read-only data for partner scripts; no credentials are ever honoured.
+            response.headers["Access-Control-Allow-Origin"] = "*"
         return response
 
     app.jinja_env.globals["csp_nonce"] = csp_nonce

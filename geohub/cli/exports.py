@@ -1,0 +1,47 @@
+"""``geohub export``: a map as PNG, SVG, PDF, self-contained HTML, CSV or GeoJSON."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from geohub.cli.group import cli, level_type
+from geohub.web.resources import get_store
+
+
+@cli.command("export")
+@click.argument("indicator")
+@click.option("--level", type=level_type(), help="Level to map (default: the indicator's, LADs first).")
+@click.option("--vintage", help="Boundary year (default: the indicator's).")
+@click.option("--period", help="Period (default: the latest).")
+@click.option("--format", "fmt", required=True,
+              type=click.Choice(["png", "svg", "pdf", "html", "csv", "geojson"]))
+@click.option("--output", type=click.Path(dir_okay=True), help="File or folder to write (default: a "
+              "file named for the indicator, level, vintage and period in the current folder).")
+@click.option("--size", type=click.Choice(["screen", "a4-portrait", "a4-landscape", "slide"]),
+              default="screen", show_default=True, help="Page size of PNG, SVG and PDF exports.")
+@click.option("--dpi", help="Resolution of PNG exports: a number (72-600) or 'screen' (96).")
+@click.option("--scheme", help="quantiles, equal_interval, natural_breaks or user (with --breaks).")
+@click.option("--k", type=int, help="Number of classes (2-9).")
+@click.option("--breaks", help="User breaks, e.g. 10,20,30.")
+@click.option("--palette", help="ColorBrewer palette (default YlGnBu).")
+@click.option("--overlay", help="Outline levels to draw, e.g. lep,cauth.")
+@click.option("--mode", type=click.Choice(["split", "full"]), help="For levels reached by aggregation.")
+@click.option("--weight", help="Weight indicator for rates reached by aggregation.")
+def export_command(indicator, level, vintage, period, fmt, output, size, dpi, scheme, k, breaks,
+                   palette, overlay, mode, weight):
+    """Export INDICATOR's map, exactly as the web map shows it, to a file."""
+    from geohub.maps.exports import export
+    from geohub.maps.model import MapBuilder, MapRequest
+    from geohub.maps.static_render import PrintOptions
+    args = {"level": level, "vintage": vintage, "period": period, "scheme": scheme,
+            "k": str(k) if k else None, "breaks": breaks, "palette": palette, "overlay": overlay,
+            "mode": mode, "weight": weight}
+    req = MapRequest.from_args(indicator, {key: v for key, v in args.items() if v})
+    data = MapBuilder(get_store()).build(req)
+    result = export(data, fmt, PrintOptions.from_args({"size": size, "dpi": dpi or ""}))
+    target = Path(output) if output else Path(result.filename)
+    if target.is_dir():
+        target = target / result.filename
+    target.write_bytes(result.body)
+    click.echo(f"Wrote {target} ({len(result.body):,} bytes, {result.mimetype}).")

@@ -1,0 +1,111 @@
+"""Exports and embeds: ``/maps/<indicator>.<format>``, ``/embed/maps/<indicator>`` and oEmbed.
+
+Embeds are the only pages partner sites may frame (Content-Security-Policy frame-ancestors from
+GEOHUB_FRAME_ANCESTORS); they set no cookies.
+"""
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from flask import Blueprint, Response, jsonify, render_template, request, url_for
+from markupsafe import escape
+from werkzeug.routing import Map as UrlMap
+from werkzeug.routing import Rule
+
+from geohub.errors import GeohubError, InputError, NotFound
+from geohub.maps.exports import FORMATS, export
+from geohub.maps.model import MapRequest
+from geohub.maps.static_render import PrintOptions
+from geohub.web.pages import page_parts, rendered_map
+from geohub.web.resources import app_cache, map_builder
+
+bp = Blueprint("embeds", __name__)
+
+EMBED_WIDTH, EMBED_HEIGHT = 800, 600
+
+
+def _topology(level, vintage):
+    from geohub.maps.display import display_topology
+    return app_cache().get(("topology", level, vintage),
+                           lambda: display_topology(map_builder().areas(level, vintage), level))
+
+
+@bp.get("/maps/<indicator>.<fmt>")
+def export_map(indicator, fmt):
+    """The map's image, document or data, named for what it contains."""
+    if fmt not in FORMATS:
+        raise NotFound(f"geohub does not export {fmt!r}.", f"Formats: {', '.join(FORMATS)}.")
+    req = MapRequest.from_args(indicator, request.args)
+    options = PrintOptions.from_args(request.args)
+    data = map_builder().build(req)
+    link = url_for("pages.map_page", indicator=indicator, _external=True, **data.request.query(
+        level=data.level, vintage=data.vintage, period=data.period))
+    result = export(data, fmt, options, link=link, topology=_topology)
+    response = Response(result.body, mimetype=result.mimetype)
+    disposition = "inline" if fmt in ("png", "svg", "pdf") else "attachment"
+    response.headers["Content-Disposition"] = f'{disposition}; filename="{result.filename}"'
+    return response
+
+
+def embed_code(indicator: str, query: dict, title: str) -> dict:
+    """Copy-ready embed HTML: an iframe, and the optional script that keeps its height right."""
+    src = url_for("embeds.embed_map", indicator=indicator, _external=True, **query)
+    iframe = (f'<iframe src="{escape(src)}" title="{escape(title)} (geohub map)" loading="lazy" '
+              f'width="100%" height="{EMBED_HEIGHT}" style="border:0" allowfullscreen></iframe>')
+    script_src = url_for("static", filename="geohub-embed.js", _external=True)
+    script = f'<script src="{escape(script_src)}" async></script>'
+    return {"iframe": iframe, "script": script, "src": src}
+
+
+@bp.get("/embed/maps/<indicator>")
+def embed_map(indicator):
+    """The map alone, filling its iframe, with legend and attribution kept visible."""
+    req = MapRequest.from_args(indicator, request.args)
+    data, parts = rendered_map(req)
+    full = url_for("pages.map_page", indicator=indicator, **data.request.query(
+        level=data.level, vintage=data.vintage, period=data.period))
+    response = Response(render_template("embed.html", data=data, map=page_parts(parts), full=full))
+    response.headers["X-Geohub-Embed"] = "1"   # tells the security headers to allow partners
+    return response
+
+
+_MAP_URLS = UrlMap([Rule("/maps/<indicator>", endpoint="map"),
+                    Rule("/embed/maps/<indicator>", endpoint="map")])
+
+
+@bp.get("/oembed")
+def oembed():
+    """oEmbed (https://oembed.com) for map URLs of this site: a ``rich`` response with an iframe."""
+    url, fmt = request.args.get("url"), request.args.get("format", "json")
+    if fmt != "json":
+        raise GeohubError(f"oEmbed format {fmt!r} is not implemented.", "Use format=json.", status=501)
+    if not url:
+        raise InputError("oEmbed needs the url of a map.", "E.g. /oembed?url=https://host/maps/pop.")
+    parts = urlsplit(url)
+    if parts.netloc and parts.netloc != request.host:
+        raise NotFound(f"{url} is not a map on this site.", f"Map URLs start with {request.host_url}maps/.")
+    try:
+        _, args = _MAP_URLS.bind("localhost").match(parts.path)
+    except Exception as exc:  # werkzeug's NotFound/MethodNotAllowed
+        raise NotFound(f"{url} is not a map URL.", "Map URLs look like /maps/<indicator>?level=...") from exc
+    query = dict(parse_qsl(parts.query))
+    req = MapRequest.from_args(args["indicator"], query)
+    data = map_builder().build(req)
+    try:
+        width = min(int(request.args.get("maxwidth") or EMBED_WIDTH), EMBED_WIDTH)
+        height = min(int(request.args.get("maxheight") or EMBED_HEIGHT), EMBED_HEIGHT)
+    except ValueError as exc:
+        raise InputError("maxwidth and maxheight must be whole numbers.", "E.g. maxwidth=600.") from exc
+    code = embed_code(req.indicator, data.request.query(level=data.level, vintage=data.vintage,
+                                                         period=data.period), data.title)
+    html = code["iframe"].replace('width="100%"', f'width="{width}"').replace(
+        f'height="{EMBED_HEIGHT}"', f'height="{height}"')
+    payload = {"version": "1.0", "type": "rich", "html": html, "width": width, "height": height,
+               "title": data.title, "provider_name": "geohub", "provider_url": request.host_url,
+               "cache_age": 3600}
+    return jsonify(payload)
+
+
+def oembed_link(indicator: str, query: dict) -> str:
+    page = url_for("pages.map_page", indicator=indicator, _external=True, **query)
+    return url_for("embeds.oembed", _external=True) + "?" + urlencode({"url": page, "format": "json"})
