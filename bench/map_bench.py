@@ -4,7 +4,7 @@ One indicator (ONS mid-2020 population) on the 374 LADs of December 2021, two wa
 
 * geohub   ``GET /maps/pop?level=lad&vintage=2021`` through the Flask test client of ``create_app``.
            The page embeds only values and classes; the browser then fetches the level's TopoJSON
-           (``/api/topology/lad?vintage=2021``) once. Map bytes = the page plus every data request
+           (a content-addressed ``/artifacts/<sha256>.json``) once. Map bytes = the page plus every data request
            it makes, each gzipped; the scripts and stylesheets under ``/static`` are library bytes,
            reported apart (browsers cache them across maps).
 * explore  ``indicator_table(store, "pop", "lad", 2021, "2020").explore(column="value")`` and

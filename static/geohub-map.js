@@ -92,6 +92,14 @@
     });
   }
 
+  /* Outlines always above the choropleth, whichever file arrives first: their own pane. */
+  function outlinePane(map) {
+    if (!map.getPane("geohubOutlines")) {
+      map.createPane("geohubOutlines").style.zIndex = 450;
+    }
+    return "geohubOutlines";
+  }
+
   global.geohub = {
     choropleth: function (map, options) {
       var layer = L.geoJSON(null, {
@@ -119,6 +127,7 @@
       var s = options.style;
       var layer = L.geoJSON(null, {
         interactive: false,
+        pane: outlinePane(map),
         style: function () {
           return {fill: false, color: s.color, weight: s.weight, dashArray: s.dashArray, opacity: 0.9,
                   className: "geohub-overlay geohub-overlay-" + options.level};
@@ -137,6 +146,7 @@
       var s = options.style;
       var layer = L.geoJSON(null, {
         interactive: false,
+        pane: outlinePane(map),
         filter: function (feature) { return wanted[feature.properties.code] === true; },
         style: function () {
           return {fill: false, color: s.color, weight: s.weight, dashArray: "2 6", opacity: 1,

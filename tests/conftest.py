@@ -39,7 +39,8 @@ def geohub(store_path, tmp_path):
     from geohub.cli import cli
     runner = CliRunner()
     env = {"GEOHUB_STORE": str(store_path), "GEOHUB_DATABASE_URL": "",
-           "GEOHUB_FETCH_CACHE": str(tmp_path / "fetch-cache")}
+           "GEOHUB_FETCH_CACHE": str(tmp_path / "fetch-cache"),
+           "GEOHUB_CACHE_DIR": str(tmp_path / "artifacts")}
 
     def run(*args, input=None):
         return runner.invoke(cli, [str(a) for a in args], env=env, input=input, catch_exceptions=False)
@@ -103,10 +104,11 @@ def web_template(real_template, tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def web_app(web_template):
+def web_app(web_template, tmp_path_factory):
     """One app over the web store (read-only use), shared by the web tests."""
     from geohub import create_app
-    return create_app({"GEOHUB_STORE": str(web_template), "GEOHUB_DATABASE_URL": "", "TESTING": True})
+    return create_app({"GEOHUB_STORE": str(web_template), "GEOHUB_DATABASE_URL": "", "TESTING": True,
+                       "GEOHUB_CACHE_DIR": str(tmp_path_factory.mktemp("artifacts"))})
 
 
 @pytest.fixture
@@ -115,3 +117,43 @@ def client(web_app):
 
 
 ARTIFACTS = REPO / "test-artifacts"
+
+
+@pytest.fixture(scope="session")
+def postgis_url():
+    """A PostgreSQL + PostGIS server for the session (see tests/postgres.py)."""
+    from postgres import postgis_server
+    with postgis_server() as url:
+        yield url
+
+
+@pytest.fixture
+def postgis_store_url(postgis_url, request):
+    """A fresh, empty schema of the PostGIS server for one test (dropped afterwards)."""
+    import uuid
+
+    import psycopg
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    yield f"{postgis_url}?schema={schema}"
+    with psycopg.connect(postgis_url, autocommit=True) as conn:
+        conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+
+@pytest.fixture(params=["gpkg", "postgis"])
+def any_store(request, store_path):
+    """The same test against both store implementations."""
+    from geohub.store import open_store
+    url = str(store_path) if request.param == "gpkg" else request.getfixturevalue("postgis_store_url")
+    with open_store(url) as s:
+        yield s
+
+
+def snapshot(store) -> str:
+    """A digest of everything a store holds (every table, every row)."""
+    import hashlib
+    from geohub.store.schema import TABLES
+    digest = hashlib.sha256()
+    for table in TABLES:
+        columns, rows = store.dump_table(table)
+        digest.update(repr((table, columns, rows)).encode())
+    return digest.hexdigest()

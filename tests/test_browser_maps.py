@@ -85,6 +85,9 @@ def test_toggling_an_overlay_hides_it(watched):
     page = watched.open("/maps/pop?level=lad&vintage=2021&overlay=lep,cauth")
     assert page.locator("path.geohub-overlay-lep").count() == 38
     assert page.locator("path.geohub-marked-lep").count() == 7        # the LADs in two LEPs
+    # outlines sit in their own pane above the choropleth, whichever file arrived first
+    assert page.locator(".leaflet-geohubOutlines-pane path.geohub-overlay-lep").count() == 38
+    assert page.locator(".leaflet-geohubOutlines-pane path.geohub-area").count() == 0
     page.locator(".leaflet-control-layers").get_by_label("Local Enterprise Partnerships", exact=True).uncheck()
     assert page.locator("path.geohub-overlay-lep").count() == 0
     assert page.locator("path.geohub-overlay-cauth").count() == 10

@@ -7,7 +7,8 @@ from factories import THREE_LADS, lonlat_boxes
 @pytest.fixture
 def app(store_path):
     from geohub import create_app
-    return create_app({"GEOHUB_STORE": str(store_path), "GEOHUB_DATABASE_URL": "", "TESTING": True})
+    return create_app({"GEOHUB_STORE": str(store_path), "GEOHUB_DATABASE_URL": "", "TESTING": True,
+                       "GEOHUB_CACHE_DIR": str(store_path.parent / "artifacts")})
 
 
 def test_empty_store_says_how_to_load(app):

@@ -26,7 +26,10 @@ def test_map_page_carries_its_state(client):
     assert response.status_code == 200
     assert '<option value="natural_breaks" selected>' in page and 'name="k" type="number" min="2" max="9" value="6"' in page
     assert '<option selected>Blues</option>' in page and 'value="lep,cauth"' in page
-    assert "/api/topology/lad?vintage=2021" in page and "/api/topology/lep?vintage=2021" in page
+    boundaries = re.findall(r'"url": "(/artifacts/[0-9a-f]{64}\.json)"', page)
+    assert len(set(boundaries)) == 3       # LADs and the LEP and CA overlays, content-addressed
+    topo = client.get(boundaries[0])
+    assert topo.get_json()["type"] == "Topology" and "immutable" in topo.headers["Cache-Control"]
     assert page.count('class="swatch"') == 7          # six classes and "No data"
     assert "Open Government Licence" in page and "ONS mid-year estimates" in page
     assert "7 areas in more than one lep" in page
@@ -70,7 +73,7 @@ def test_rate_to_another_level_needs_a_weight(geohub, real_store_path, tmp_path)
                   "--kind", "count").exit_code == 0
     from geohub import create_app
     client = create_app({"GEOHUB_STORE": str(real_store_path), "GEOHUB_DATABASE_URL": "",
-                         "TESTING": True}).test_client()
+                         "TESTING": True, "GEOHUB_CACHE_DIR": str(tmp_path / "artifacts")}).test_client()
     refused = client.get("/maps/rate?level=cauth&vintage=2021")
     assert refused.status_code == 400 and "weight=INDICATOR" in refused.get_data(as_text=True)
     assert client.get("/maps/rate?level=cauth&vintage=2021&weight=weight").status_code == 200
@@ -99,7 +102,8 @@ def evil_app(geohub, tmp_path, store_path):
                   "--unit", "<script>alert(2)</script>", "--kind", "count",
                   "--source", '<a href="javascript:alert(3)">src</a>').exit_code == 0
     from geohub import create_app
-    return create_app({"GEOHUB_STORE": str(store_path), "GEOHUB_DATABASE_URL": "", "TESTING": True})
+    return create_app({"GEOHUB_STORE": str(store_path), "GEOHUB_DATABASE_URL": "", "TESTING": True,
+                       "GEOHUB_CACHE_DIR": str(tmp_path / "artifacts")})
 
 
 def test_stored_strings_are_escaped_in_html(evil_app):

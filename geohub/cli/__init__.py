@@ -12,6 +12,7 @@ from geohub.cli import fetch  # noqa: F401
 from geohub.cli import indicators  # noqa: F401
 from geohub.cli import overlaps  # noqa: F401
 from geohub.cli import exports  # noqa: F401
+from geohub.cli import stores  # noqa: F401
 
 __all__ = ["cli", "main"]
 

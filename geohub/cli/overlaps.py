@@ -35,12 +35,22 @@ def _lookup_table(path, source, target):
     return pd.concat([f.table() for f in chosen], ignore_index=True)
 
 
-def relationship_table(source, target, method, points, lookup, min_share):
-    """relate() for the CLI: exact table, then the documented sliver treatment at min_share."""
+def relationship_table(source, target, method, points, lookup, min_share, engine="python"):
+    """relate() for the CLI: exact table, then the documented sliver treatment at min_share.
+    With engine 'postgis' the area method runs inside the PostGIS store."""
     from geohub.overlaps import relate, resolve_slivers
     pts = _points(points)
     lk = _lookup_table(lookup, source, target) if method == "lookup" else None
-    table = relate(source.areas, target.areas, method=method, points=pts, lookup=lk)
+    if engine == "postgis":
+        from geohub.store.postgis import PostGISStore, relate_in_database
+        store = get_store()
+        if method != "area" or not (source.stored and target.stored) or not isinstance(store, PostGISStore):
+            raise InputError("--engine postgis relates two stored levels by area in a PostGIS store.",
+                             "Set GEOHUB_DATABASE_URL, use --method area and LEVEL:VINTAGE for both sides.")
+        table = relate_in_database(store, (source.level, source.vintage), (target.level, target.vintage))
+        table.attrs["method"] = "area"
+    else:
+        table = relate(source.areas, target.areas, method=method, points=pts, lookup=lk)
     if min_share > 0:
         fit = None
         if method == "area" and pts is not None:
@@ -73,7 +83,9 @@ def _named(table, source, target):
 @click.option("--output", type=click.Path(dir_okay=False), help="CSV file (default: standard output).")
 @click.option("--slivers", type=click.Path(dir_okay=False), help="CSV file for every sliver dropped or changed.")
 @click.option("--save", is_flag=True, help="Also store the table as relationships (both sides stored levels).")
-def overlaps_command(source, target, method, points, lookup, min_share, output, slivers, save):
+@click.option("--engine", type=click.Choice(["python", "postgis"]), default="python", show_default=True,
+              help="Where the area method runs: geohub's engine, or inside the PostGIS store (large inputs).")
+def overlaps_command(source, target, method, points, lookup, min_share, output, slivers, save, engine):
     """How every area of SOURCE lies in the areas of TARGET.
 
     SOURCE and TARGET are stored levels (LEVEL or LEVEL:VINTAGE, e.g. lad:2021) or boundary files
@@ -83,7 +95,7 @@ def overlaps_command(source, target, method, points, lookup, min_share, output, 
     from geohub.geography.specs import resolve_areas
     from geohub.overlaps import overlap_report
     src, tgt = resolve_areas(source, get_store), resolve_areas(target, get_store)
-    table = relationship_table(src, tgt, method, points, lookup, min_share)
+    table = relationship_table(src, tgt, method, points, lookup, min_share, engine)
     out = _named(table, src, tgt)
     if output:
         out.to_csv(output, index=False)

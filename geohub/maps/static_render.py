@@ -114,6 +114,15 @@ def draw(data: MapData, options: PrintOptions) -> Figure:
                                          linewidths=style["weight"] * 0.45 * scale))
         handles.append(Line2D([], [], color=style["color"], linestyle=dash,
                               linewidth=style["weight"] * 0.45 * scale, label=get_level(level).plural))
+        several = {code for code, _, _ in data.multi.get(level, [])}
+        if several:
+            marked = data.table[data.table["code"].isin(several)]
+            ax.add_collection(PathCollection(_paths(marked.geometry.values), facecolors="none",
+                                             edgecolors=style["color"], linestyles=[(0, (1, 3))],
+                                             linewidths=(style["weight"] + 2) * 0.45 * scale))
+            handles.append(Line2D([], [], color=style["color"], linestyle=(0, (1, 3)),
+                                  linewidth=(style["weight"] + 2) * 0.45 * scale,
+                                  label=f"In two or more {get_level(level).plural}"))
     minx, miny, maxx, maxy = data.table.total_bounds
     pad = 0.02 * max(maxx - minx, maxy - miny)
     ax.set_xlim(minx - pad, maxx + pad)
@@ -136,6 +145,8 @@ def render(data: MapData, fmt: str, options: PrintOptions) -> bytes:
     """PNG, SVG or PDF bytes of the map (one page of the requested size for PDF)."""
     fig = draw(data, options)
     buffer = io.BytesIO()
-    metadata = {"Title": data.title} if fmt in ("pdf", "svg") else {"Title": data.title}
-    fig.savefig(buffer, format=fmt, dpi=options.dpi, metadata=metadata)
+    extra = {}
+    if fmt == "png":  # zlib's fastest level: half the encoding time of the default, ~15% bigger
+        extra["pil_kwargs"] = {"compress_level": 1}
+    fig.savefig(buffer, format=fmt, dpi=options.dpi, metadata={"Title": data.title}, **extra)
     return buffer.getvalue()

@@ -13,9 +13,10 @@ from datetime import datetime, timezone
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from geohub.store.base import BoundarySet, Changes, Store, StoreWriter
-from geohub.store.schema import STORAGE_SRID
+from geohub.store.schema import STORAGE_SRID, TABLES
 
 AREA_COLUMNS = ["code", "name", "level", "vintage", "start_year", "end_year"]
 VALUE_COLUMNS = ["level", "vintage", "area_code", "period", "value", "flag"]
@@ -70,11 +71,20 @@ class SqlStore(Store):
     @abstractmethod
     def _begin(self) -> None: ...
 
+    def _commit(self) -> None:
+        self.conn.commit()
+
+    def _rollback(self) -> None:
+        self.conn.rollback()
+
     @abstractmethod
     def _insert_returning_id(self, cur, sql: str, params: tuple) -> int: ...
 
     def _after_write(self, cur, tables: set[str]) -> None:
         """Dialect bookkeeping before commit (GeoPackage: gpkg_contents extents)."""
+
+    def _after_load(self, cur, table: str) -> None:
+        """Dialect bookkeeping after rows were loaded with their ids (PostGIS: sequences)."""
 
     # -- helpers --------------------------------------------------------------------------------
     def _q(self, sql: str) -> str:
@@ -116,9 +126,9 @@ class SqlStore(Store):
                         (str(self.revision() + 1),))
             self._after_write(cur, writer.touched)
             cur.close()
-            self.conn.commit()
+            self._commit()
         except BaseException:
-            self.conn.rollback()
+            self._rollback()
             raise
 
     def boundary_sets(self) -> list[BoundarySet]:
@@ -188,6 +198,24 @@ class SqlStore(Store):
         frame["value"] = pd.to_numeric(frame["value"], errors="coerce").astype(float)
         return frame
 
+    def dump_table(self, table: str) -> tuple[list[str], list[tuple]]:
+        """Every row of a store table, geometries as WKB (for copying a store losslessly)."""
+        columns = [name for name, _ in TABLES[table]]
+        select = [self._geom_select(c) + f" AS {c}" if kind == "geometry" else c
+                  for c, kind in TABLES[table]]
+        cur = self.conn.cursor()
+        try:
+            cur.execute(f"SELECT {', '.join(select)} FROM {table} ORDER BY {columns[0]}")
+            rows = cur.fetchall()
+        finally:
+            cur.close()
+        geom_at = [i for i, (_, kind) in enumerate(TABLES[table]) if kind == "geometry"]
+        if geom_at:
+            i = geom_at[0]
+            wkbs = shapely.to_wkb(self._decode_geoms([r[i] for r in rows]), flavor="iso")
+            rows = [r[:i] + (w,) + r[i + 1:] for r, w in zip(rows, wkbs)]
+        return columns, [tuple(r) for r in rows]
+
     def imports(self) -> pd.DataFrame:
         frame = self._query("SELECT id, kind, source, checksum, imported_at, attribution, details"
                             " FROM imports ORDER BY id")
@@ -250,6 +278,20 @@ class SqlWriter(StoreWriter):
                    " target_level, target_vintage, target_code, share, method, import_id)"
                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
         return len(rows)
+
+    def load_table(self, table: str, columns: list[str], rows: list[tuple]) -> None:
+        """Replace a whole table with rows from ``dump_table`` (ids and geometries kept)."""
+        self.touched.add(table)
+        kinds = dict(TABLES[table])
+        self._exec(f"DELETE FROM {table}")
+        marks = [self.store._geom_insert() if kinds[c] == "geometry" else "?" for c in columns]
+        geom = [i for i, c in enumerate(columns) if kinds[c] == "geometry"]
+        if geom:
+            i = geom[0]
+            encoded = self.store._encode_geoms(shapely.from_wkb([r[i] for r in rows]))
+            rows = [r[:i] + (g,) + r[i + 1:] for r, g in zip(rows, encoded)]
+        self._many(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(marks)})", rows)
+        self.store._after_load(self.cur, table)
 
     def delete_indicator(self, indicator_id):
         self.touched.update({"indicators", "indicator_values"})

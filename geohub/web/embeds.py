@@ -7,15 +7,17 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from flask import Blueprint, Response, jsonify, render_template, request, url_for
+from flask import Blueprint, jsonify, render_template, request, url_for
 from markupsafe import escape
 from werkzeug.routing import Map as UrlMap
 from werkzeug.routing import Rule
 
 from geohub.errors import GeohubError, InputError, NotFound
 from geohub.maps.exports import FORMATS, export
+from geohub.maps.exports import filename as export_filename
 from geohub.maps.model import MapRequest
 from geohub.maps.static_render import PrintOptions
+from geohub.web.cached import NONCE_PLACEHOLDER, cached, cached_page, serve_artifact
 from geohub.web.pages import page_parts, rendered_map
 from geohub.web.resources import app_cache, map_builder
 
@@ -26,25 +28,30 @@ EMBED_WIDTH, EMBED_HEIGHT = 800, 600
 
 def _topology(level, vintage):
     from geohub.maps.display import display_topology
-    return app_cache().get(("topology", level, vintage),
-                           lambda: display_topology(map_builder().areas(level, vintage), level))
+    return cached("topology", (level, vintage), ".json",
+                  lambda: display_topology(map_builder().areas(level, vintage), level)).read()
 
 
 @bp.get("/maps/<indicator>.<fmt>")
 def export_map(indicator, fmt):
-    """The map's image, document or data, named for what it contains."""
+    """The map's image, document or data, named for what it contains; made once per state and
+    store revision for every worker, with its content-addressed URL as the canonical link."""
     if fmt not in FORMATS:
         raise NotFound(f"geohub does not export {fmt!r}.", f"Formats: {', '.join(FORMATS)}.")
     req = MapRequest.from_args(indicator, request.args)
-    options = PrintOptions.from_args(request.args)
-    data = map_builder().build(req)
-    link = url_for("pages.map_page", indicator=indicator, _external=True, **data.request.query(
-        level=data.level, vintage=data.vintage, period=data.period))
-    result = export(data, fmt, options, link=link, topology=_topology)
-    response = Response(result.body, mimetype=result.mimetype)
+    options = PrintOptions.from_args(request.args) if fmt in ("png", "svg", "pdf") else PrintOptions()
+    params = (req, fmt, options, request.host_url)
+
+    def make():
+        data = map_builder().build(req)
+        link = url_for("pages.map_page", indicator=indicator, _external=True, **data.request.query(
+            level=data.level, vintage=data.vintage, period=data.period))
+        artifact = cached("export", params, f".{fmt}",
+                          lambda: export(data, fmt, options, link=link, topology=_topology).body)
+        return artifact, export_filename(data, fmt, options)
+    artifact, filename = app_cache().get(("export", params), make)
     disposition = "inline" if fmt in ("png", "svg", "pdf") else "attachment"
-    response.headers["Content-Disposition"] = f'{disposition}; filename="{result.filename}"'
-    return response
+    return serve_artifact(artifact, **{"Content-Disposition": f'{disposition}; filename="{filename}"'})
 
 
 def embed_code(indicator: str, query: dict, title: str) -> dict:
@@ -61,10 +68,14 @@ def embed_code(indicator: str, query: dict, title: str) -> dict:
 def embed_map(indicator):
     """The map alone, filling its iframe, with legend and attribution kept visible."""
     req = MapRequest.from_args(indicator, request.args)
-    data, parts = rendered_map(req)
-    full = url_for("pages.map_page", indicator=indicator, **data.request.query(
-        level=data.level, vintage=data.vintage, period=data.period))
-    response = Response(render_template("embed.html", data=data, map=page_parts(parts), full=full))
+
+    def render():
+        data, parts = rendered_map(req)
+        full = url_for("pages.map_page", indicator=indicator, **data.request.query(
+            level=data.level, vintage=data.vintage, period=data.period))
+        return render_template("embed.html", data=data, map=page_parts(parts, NONCE_PLACEHOLDER),
+                               full=full)
+    response = cached_page("embed-page", req, render)
     response.headers["X-Geohub-Embed"] = "1"   # tells the security headers to allow partners
     return response
 

@@ -26,17 +26,22 @@ def _tiles():
 
 
 def topology_url(level, vintage):
-    return url_for("api.topology", level=level, vintage=vintage)
+    """The content-addressed URL of a level's display TopoJSON (built once for all workers)."""
+    from geohub.maps.display import display_topology
+    from geohub.web.cached import cached
+    art = cached("topology", (level, vintage), ".json",
+                 lambda: display_topology(map_builder().areas(level, vintage), level))
+    return url_for("artifacts.artifact", name=art.name)
 
 
 def static_url():
     return url_for("static", filename="")
 
 
-def page_parts(parts):
+def page_parts(parts, nonce: str | None = None):
     """A rendered map's parts for a template, with CSP nonces on Folium's scripts and styles."""
-    return {"header": Markup(with_nonce(parts.header)), "html": Markup(parts.html),
-            "script": Markup(with_nonce(parts.script)), "legend": Markup(parts.legend)}
+    return {"header": Markup(with_nonce(parts.header, nonce)), "html": Markup(parts.html),
+            "script": Markup(with_nonce(parts.script, nonce)), "legend": Markup(parts.legend)}
 
 
 def directory():
@@ -67,26 +72,29 @@ def home():
 
 
 def rendered_map(req: MapRequest):
-    """(MapData, rendered map parts) for a request, built once per store revision and app: the
-    expensive part of a map page. Nonces are added per response, after the cache."""
-    def build():
-        data = map_builder().build(req)
-        return data, render_map(data, topology_url=topology_url, static_url=static_url(),
-                                tiles=_tiles())
-    return app_cache().get(("map", req, static_url()), build)
+    """(MapData, rendered map parts) for a request: the expensive part of a map page."""
+    data = map_builder().build(req)
+    return data, render_map(data, topology_url=topology_url, static_url=static_url(), tiles=_tiles())
 
 
 @bp.get("/maps/<indicator>")
 def map_page(indicator):
+    """The map page, rendered once per state and store revision for every worker (the cached
+    HTML carries a placeholder nonce, replaced per response)."""
+    from geohub.web.cached import NONCE_PLACEHOLDER, cached_page
     req = MapRequest.from_args(indicator, request.args)
-    data, parts = rendered_map(req)
-    controls = {"levels": level_choices(get_store()), "schemes": SCHEMES, "palettes": PALETTES,
-                "overlays": [(o, get_level(o).plural) for o in OVERLAY_ORDER]}
-    query = data.request.query(level=data.level, vintage=data.vintage, period=data.period)
-    from geohub.web.embeds import embed_code, oembed_link
-    return render_template("map.html", data=data, req=data.request, map=page_parts(parts),
-                           controls=controls, query=query, embed=embed_code(indicator, query, data.title),
-                           oembed=oembed_link(indicator, query))
+
+    def render():
+        data, parts = rendered_map(req)
+        controls = {"levels": level_choices(get_store()), "schemes": SCHEMES, "palettes": PALETTES,
+                    "overlays": [(o, get_level(o).plural) for o in OVERLAY_ORDER]}
+        query = data.request.query(level=data.level, vintage=data.vintage, period=data.period)
+        from geohub.web.embeds import embed_code, oembed_link
+        return render_template("map.html", data=data, req=data.request,
+                               map=page_parts(parts, NONCE_PLACEHOLDER), controls=controls,
+                               query=query, embed=embed_code(indicator, query, data.title),
+                               oembed=oembed_link(indicator, query))
+    return cached_page("map-page", req, render)
 
 
 @bp.get("/areas/<code>")

@@ -18,9 +18,10 @@ def csp_nonce() -> str:
     return g.csp_nonce
 
 
-def with_nonce(html: str) -> str:
-    """``html`` (our own or Folium's output) with the nonce on every <script> and <style> tag."""
-    nonce = csp_nonce()
+def with_nonce(html: str, nonce: str | None = None) -> str:
+    """``html`` (our own or Folium's output) with the nonce on every <script> and <style> tag
+    (this response's, unless a placeholder is given for a page cached across responses)."""
+    nonce = nonce or csp_nonce()
     return _TAG.sub(lambda m: f'<{m.group(1)} nonce="{nonce}"', html)
 
 

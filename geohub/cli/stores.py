@@ -1,0 +1,27 @@
+"""``geohub migrate``: copy a store to another (GeoPackage <-> PostGIS)."""
+from __future__ import annotations
+
+import click
+
+from geohub.cli.group import cli
+
+
+@cli.command("migrate")
+@click.option("--from", "source", required=True, help="Source store: a GeoPackage file or postgresql://...")
+@click.option("--to", "target", required=True, help="Target store: postgresql://... or a GeoPackage file.")
+@click.option("--replace", is_flag=True, help="Overwrite a target that already holds data.")
+def migrate_command(source, target, replace):
+    """Copy every boundary, relationship, indicator and import record from one store to another,
+    losslessly and in one transaction (a failure leaves the target unchanged)."""
+    from pathlib import Path
+
+    from geohub.errors import NotFound
+    from geohub.store import open_store
+    from geohub.store.copy import copy_store
+    if not source.startswith(("postgresql://", "postgres://")) and not Path(source).exists():
+        raise NotFound(f"There is no store at {source}.", "Give the path of an existing GeoPackage store.")
+    with open_store(source) as src, open_store(target) as dst:
+        counts = copy_store(src, dst, replace=replace)
+    for table, n in counts.items():
+        click.echo(f"{table}: {n} rows")
+    click.echo(f"Copied {source} to {target}.")

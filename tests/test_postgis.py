@@ -1,0 +1,94 @@
+"""The PostGIS store: imports through the CLI, atomic failures, GiST index, migration from a
+GeoPackage compared table by table, and relate inside PostGIS equal to the Python engine."""
+import pytest
+from click.testing import CliRunner
+
+from conftest import BOUNDARIES, snapshot
+from factories import THREE_LADS, lonlat_boxes
+
+pytestmark = pytest.mark.postgis
+
+
+def run(url, *args):
+    from geohub.cli import cli
+    return CliRunner().invoke(cli, [str(a) for a in args],
+                              env={"GEOHUB_DATABASE_URL": url, "GEOHUB_STORE": ""}, catch_exceptions=False)
+
+
+def test_cli_imports_into_postgis_and_bad_input_changes_nothing(postgis_store_url, tmp_path):
+    from geohub.store import open_store
+    assert run(postgis_store_url, "import-boundaries", lonlat_boxes(tmp_path / "a.geojson", THREE_LADS)).exit_code == 0
+    with open_store(postgis_store_url) as store:
+        before = snapshot(store)
+        assert store.areas("lad", 2021)["code"].tolist() == [c for c, _ in THREE_LADS]
+    bad = tmp_path / "bad.geojson"
+    bad.write_text('{"type": "FeatureCollection", "features": [')
+    result = run(postgis_store_url, "import-boundaries", bad)
+    assert result.exit_code != 0 and "not valid JSON" in result.output
+    dupes = lonlat_boxes(tmp_path / "d.geojson", [("E06000001", "A"), ("E06000001", "B")])
+    assert run(postgis_store_url, "import-boundaries", dupes).exit_code != 0
+    with open_store(postgis_store_url) as store:
+        assert snapshot(store) == before
+    info = run(postgis_store_url, "info")
+    assert "postgresql://" in info.output and "3 areas" in info.output
+
+
+def test_geometries_have_a_gist_index(postgis_store_url):
+    from geohub.store import open_store
+    with open_store(postgis_store_url) as store:
+        indexes = store.conn.execute("SELECT indexdef FROM pg_indexes WHERE schemaname = %s",
+                                     (store.schema,)).fetchall()
+    assert any("USING gist (geom)" in row[0] for row in indexes)
+
+
+@pytest.mark.real_data
+def test_migrate_is_lossless(real_template, postgis_store_url, tmp_path):
+    from geohub.store import open_store
+    result = run(postgis_store_url, "migrate", "--from", real_template, "--to", postgis_store_url)
+    assert result.exit_code == 0, result.output
+    with open_store(real_template) as gpkg, open_store(postgis_store_url) as pg:
+        from geohub.store.copy import COPIED
+        for table in COPIED:
+            assert gpkg.dump_table(table) == pg.dump_table(table), table
+        assert [(s.level, s.vintage, s.count) for s in gpkg.boundary_sets()] == \
+               [(s.level, s.vintage, s.count) for s in pg.boundary_sets()]
+    again = run(postgis_store_url, "migrate", "--from", real_template, "--to", postgis_store_url)
+    assert again.exit_code != 0 and "--replace" in again.output
+    back = tmp_path / "back.gpkg"
+    assert run(postgis_store_url, "migrate", "--from", postgis_store_url, "--to", back).exit_code == 0
+    with open_store(real_template) as gpkg, open_store(back) as copy:
+        assert all(gpkg.dump_table(t) == copy.dump_table(t) for t in COPIED)
+
+
+@pytest.mark.real_data
+@pytest.mark.parametrize("target", [("cauth", 2021), ("lep", 2021), ("lad", 2019)])
+def test_relate_in_postgis_equals_the_python_engine(real_template, postgis_store_url, target):
+    import numpy as np
+    import pandas as pd
+
+    from geohub.overlaps import relate
+    from geohub.store import open_store
+    from geohub.store.copy import copy_store
+    from geohub.store.postgis import relate_in_database
+    with open_store(real_template) as gpkg, open_store(postgis_store_url) as pg:
+        copy_store(gpkg, pg)
+        in_db = relate_in_database(pg, ("lad", 2021), target).set_index(["source_code", "target_code"])
+        python = relate(pg.areas("lad", 2021), pg.areas(*target)).set_index(["source_code", "target_code"])
+    joined = pd.concat([in_db["share"].rename("db"), python["share"].rename("py")], axis=1).fillna(0.0)
+    assert len(joined) > 100
+    assert np.abs(joined["db"] - joined["py"]).max() < 1e-9
+
+
+@pytest.mark.real_data
+def test_overlaps_cli_in_postgis(real_template, postgis_store_url, tmp_path):
+    import csv
+    assert run(postgis_store_url, "migrate", "--from", real_template, "--to", postgis_store_url).exit_code == 0
+    out = tmp_path / "o.csv"
+    result = run(postgis_store_url, "overlaps", "lad:2021", "cauth:2021", "--engine", "postgis",
+                 "--min-share", "0.05", "--output", out)
+    assert result.exit_code == 0, result.output
+    with open(out, newline="") as fh:
+        assert len(list(csv.DictReader(fh))) == 53
+    refused = run(postgis_store_url, "overlaps", "lad:2021", BOUNDARIES / "lep" / "LEP_May2021_EN_BUC.geojson",
+                  "--engine", "postgis")
+    assert refused.exit_code != 0 and "two stored levels" in refused.output
