@@ -105,7 +105,7 @@ def indicator_command(indicator_id):
     meta = get_store().indicator(indicator_id)
     for key in ("id", "title", "unit", "kind", "source", "licence"):
         click.echo(f"{key}: {meta.get(key) if meta.get(key) is not None else '-'}")
-    click.echo("levels: " + ", ".join(f"{l} {v}" for l, v in sorted(meta.get("levels", {}).items())))
+    click.echo("levels: " + ", ".join(f"{lvl} {vin}" for lvl, vin in sorted(meta.get("levels", {}).items())))
     click.echo("periods: " + ", ".join(meta.get("periods", [])))
     for line in meta.get("matching", []):
         click.echo(f"matching: {line}")

@@ -12,7 +12,6 @@ import math
 from dataclasses import dataclass, field, replace
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 
 from geohub.attribution import boundary_attribution

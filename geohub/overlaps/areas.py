@@ -116,20 +116,15 @@ class PolygonIndex:
             since = np.arange(n) - np.maximum.accumulate(np.where(first, np.arange(n), 0))
             first |= since % _BLOCK == 0
             start = np.flatnonzero(first)
-            lo_x = np.minimum(e["x0"], e["x1"]); hi_x = np.maximum(e["x0"], e["x1"])
-            lo_y = np.minimum(e["y0"], e["y1"]); hi_y = np.maximum(e["y0"], e["y1"])
+            lo_x, hi_x = np.minimum(e["x0"], e["x1"]), np.maximum(e["x0"], e["x1"])
+            lo_y, hi_y = np.minimum(e["y0"], e["y1"]), np.maximum(e["y0"], e["y1"])
             self._blocks = {
                 "start": start, "count": np.diff(np.append(start, n)),
                 "owner": e["owner"][start],
                 "box": np.c_[np.minimum.reduceat(lo_x, start), np.minimum.reduceat(lo_y, start),
                              np.maximum.reduceat(hi_x, start), np.maximum.reduceat(hi_y, start)],
             }
-            self._block_of_edge = np.repeat(np.arange(len(start)), self._blocks["count"])
         return self._blocks
-
-    def block_of_edge(self, edges: np.ndarray) -> np.ndarray:
-        self.blocks  # noqa: B018 (builds the runs)
-        return self._block_of_edge[edges]
 
     @property
     def block_tree(self) -> shapely.STRtree:
