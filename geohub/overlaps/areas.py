@@ -30,8 +30,8 @@ _MAX_PRODUCT = 256  # pairs with more (source edge x target edge) candidates use
 def polygon_edges(geoms: np.ndarray) -> dict[str, np.ndarray]:
     """Every edge of every (multi)polygon, oriented with the interior on its left, by owner.
 
-    Returns arrays x0, y0, x1, y1, owner (index into ``geoms``) and ``offsets`` (edges of owner i
-    are ``offsets[i]:offsets[i + 1]``).
+    Returns arrays x0, y0, x1, y1, owner (index into ``geoms``), ring (consecutive edges of a ring
+    follow each other) and ``offsets`` (edges of owner i are ``offsets[i]:offsets[i + 1]``).
     """
     _, coords, offsets = shapely.to_ragged_array(geoms)
     if len(offsets) == 3:
@@ -53,13 +53,18 @@ def polygon_edges(geoms: np.ndarray) -> dict[str, np.ndarray]:
     flip = np.where(exterior, signed < 0, signed > 0)[ring]
     x0, x1 = np.where(flip, x1, x0), np.where(flip, x0, x1)
     y0, y1 = np.where(flip, y1, y0), np.where(flip, y0, y1)
+    # A reversed ring's edges are also put in reverse order, so each edge starts where the one
+    # before it ends (walking a ring edge by edge is how inside/outside states are propagated).
+    position = np.arange(len(ring))
+    order = np.lexsort((np.where(flip, -position, position), ring))
+    x0, y0, x1, y1, ring = x0[order], y0[order], x1[order], y1[order], ring[order]
     ring_poly = np.repeat(np.arange(len(poly_off) - 1), np.diff(poly_off))
     poly_geom = np.repeat(np.arange(len(geom_off) - 1), np.diff(geom_off))
     owner = poly_geom[ring_poly[ring]]
     keep = (x0 != x1) | (y0 != y1)
     owner = owner[keep]
     return {"x0": x0[keep], "y0": y0[keep], "x1": x1[keep], "y1": y1[keep], "owner": owner,
-            "offsets": np.searchsorted(owner, np.arange(len(geoms) + 1))}
+            "ring": ring[keep], "offsets": np.searchsorted(owner, np.arange(len(geoms) + 1))}
 
 
 class PolygonIndex:
@@ -241,6 +246,39 @@ def _candidate_crossings(src: PolygonIndex, k_s, e_s, tgt: PolygonIndex, k_t, e_
     return np.concatenate(ks), np.concatenate(As), np.concatenate(Bs)
 
 
+def _start_inside(edges: dict, k: np.ndarray, e: np.ndarray, other: "PolygonIndex",
+                  other_of_pair: np.ndarray, crossed: np.ndarray) -> np.ndarray:
+    """Does each window edge (pair k, edge e) start inside the other polygon of its pair?
+
+    Walking along a ring the answer flips at every crossing, so only the first edge of each run of
+    consecutive edges in a window needs a point-in-polygon test; ``crossed`` counts the crossings
+    of each (k, e). Pairs where a vertex touches the other boundary are degenerate and recomputed
+    by GEOS, so the walk only has to be right for proper crossings.
+    """
+    order = np.lexsort((e, k))
+    k, e, crossed = k[order], e[order], crossed[order]
+    start = np.ones(len(e), dtype=bool)
+    start[1:] = (k[1:] != k[:-1]) | (e[1:] != e[:-1] + 1) | (edges["ring"][e[1:]] != edges["ring"][e[:-1]])
+    first = np.flatnonzero(start)
+    tested = shapely.contains_xy(other.prepared(other_of_pair[k[first]]), edges["x0"][e[first]],
+                                 edges["y0"][e[first]])
+    run = np.cumsum(start) - 1
+    flips = np.cumsum(crossed) - crossed            # crossings before this edge ...
+    flips = flips - flips[first][run]               # ... since the start of its run
+    inside = np.empty(len(e), dtype=bool)
+    inside[order] = tested[run] ^ (flips % 2 == 1)
+    return inside
+
+
+def _counts(keys: np.ndarray, of: np.ndarray) -> np.ndarray:
+    """How often each value of ``of`` occurs in ``keys``."""
+    if not len(keys):
+        return np.zeros(len(of), dtype=np.int64)
+    uniq, counts = np.unique(keys, return_counts=True)
+    pos = np.minimum(np.searchsorted(uniq, of), len(uniq) - 1)
+    return np.where(uniq[pos] == of, counts[pos], 0)
+
+
 def _sum_by(k: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
     """Per-pair sums of extended-precision values (np.bincount would round them to float64)."""
     out = np.zeros(n, dtype=values.dtype)
@@ -267,18 +305,11 @@ def intersection_areas(src: PolygonIndex, tgt: PolygonIndex, si: np.ndarray,
     ox, oy = box[:, 0], box[:, 1]  # a local origin per pair keeps the cross products small
     es, et = src.edges, tgt.edges
 
-    # 1. each edge from its start point: the whole edge if it starts inside the other polygon
+    # 1. the edges of each pair that can meet: those inside the pair's window
     k_s, e_s = _window_edges(src, si, box, live)
     k_t, e_t = _window_edges(tgt, ti, box, live)
-    for edges, k, e, other, other_local in ((es, k_s, e_s, tgt, ti), (et, k_t, e_t, src, si)):
-        inside = shapely.contains_xy(other.prepared(other_local[k]), edges["x0"][e], edges["y0"][e])
-        x0, y0 = edges["x0"][e][inside] - ox[k[inside]], edges["y0"][e][inside] - oy[k[inside]]
-        x1, y1 = edges["x1"][e][inside] - ox[k[inside]], edges["y1"][e][inside] - oy[k[inside]]
-        areas += np.bincount(k[inside], weights=(x0 * y1 - x1 * y0) / 2, minlength=n)
 
-    # 2. corrections at every crossing of a source edge with a target edge of the same pair.
-    # Computed in extended precision, and from one crossing point X shared by both edges' terms,
-    # so that nearly parallel edges (ill-conditioned crossings) still close the boundary exactly.
+    # 2. crossings of a source edge with a target edge of the same pair
     pair_keys = si.astype(np.int64) * len(T) + ti
     k, a, b = _candidate_crossings(src, k_s, e_s, tgt, k_t, e_t, pair_keys)
     px, py = es["x0"][a] - ox[k], es["y0"][a] - oy[k]
@@ -303,7 +334,22 @@ def intersection_areas(src: PolygonIndex, tgt: PolygonIndex, si: np.ndarray,
     touch = meet & ((t < _EPS) | (t > 1 - _EPS) | (u < _EPS) | (u > 1 - _EPS))
     degenerate[k[touch]] = True
     c = np.flatnonzero(meet & ~touch)
-    L = np.longdouble  # only the real crossings, in extended precision
+
+    # 3. each edge counted whole from its start point if that lies inside the other polygon
+    n_es, n_et = len(es["owner"]), len(et["owner"])
+    for edges, kk, ee, other, other_of_pair, crossing_edge, n_edges in (
+            (es, k_s, e_s, tgt, ti, a[c], n_es), (et, k_t, e_t, src, si, b[c], n_et)):
+        crossed = _counts(k[c].astype(np.int64) * n_edges + crossing_edge,
+                          kk.astype(np.int64) * n_edges + ee)
+        inside = _start_inside(edges, kk, ee, other, other_of_pair, crossed)
+        x0, y0 = edges["x0"][ee][inside] - ox[kk[inside]], edges["y0"][ee][inside] - oy[kk[inside]]
+        x1, y1 = edges["x1"][ee][inside] - ox[kk[inside]], edges["y1"][ee][inside] - oy[kk[inside]]
+        areas += np.bincount(kk[inside], weights=(x0 * y1 - x1 * y0) / 2, minlength=n)
+
+    # 4. corrections at every crossing, in extended precision and from one crossing point X shared
+    # by both edges' terms, so that nearly parallel edges (ill-conditioned crossings) still close
+    # the boundary exactly.
+    L = np.longdouble
     px, py, dx, dy = px[c].astype(L), py[c].astype(L), dx[c].astype(L), dy[c].astype(L)
     qx, qy, ex, ey = qx[c].astype(L), qy[c].astype(L), ex[c].astype(L), ey[c].astype(L)
     t = ((qx - px) * ey - (qy - py) * ex) / (dx * ey - dy * ex)
