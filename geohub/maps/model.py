@@ -228,7 +228,7 @@ class MapBuilder:
         def build():
             members: dict[str, list] = {}
             multi, used = {}, {}
-            names_here = dict(zip(*self._codes_names(level, vintage)))
+            names_here = dict(zip(*self.codes_names(level, vintage)))
             for other in OVERLAY_ORDER:
                 years = self.vintages(other)
                 if other == level or not years:
@@ -236,7 +236,7 @@ class MapBuilder:
                 year = _nearest_year(years, vintage)
                 used[other] = year
                 table = self.relationship((level, vintage), (other, year))
-                names = dict(zip(*self._codes_names(other, year)))
+                names = dict(zip(*self.codes_names(other, year)))
                 label = get_level(other).label
                 grouped = table.groupby("source_code")["target_code"].apply(list)
                 multi[other] = []
@@ -248,7 +248,8 @@ class MapBuilder:
             return members, multi, used
         return self.cache(("memberships", level, vintage), build)
 
-    def _codes_names(self, level, vintage):
+    def codes_names(self, level, vintage) -> tuple[list, list]:
+        """(codes, names) of a level's areas in a vintage."""
         areas = self.areas(level, vintage)
         return list(areas["code"]), list(areas["name"])
 

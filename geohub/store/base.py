@@ -215,5 +215,10 @@ class Store(ABC):
         """Values (level, vintage, area_code, period, value, flag) of one indicator."""
 
     @abstractmethod
+    def area_values(self, area_code: str) -> pd.DataFrame:
+        """Every indicator value stored for one area (indicator, level, vintage, period, value,
+        flag)."""
+
+    @abstractmethod
     def imports(self) -> pd.DataFrame:
         """Every import, newest last."""

@@ -198,6 +198,12 @@ class SqlStore(Store):
         frame["value"] = pd.to_numeric(frame["value"], errors="coerce").astype(float)
         return frame
 
+    def area_values(self, area_code):
+        frame = self._query("SELECT indicator, " + ", ".join(VALUE_COLUMNS) + " FROM indicator_values"
+                            " WHERE area_code = ? ORDER BY indicator, period", (area_code,))
+        frame["value"] = pd.to_numeric(frame["value"], errors="coerce").astype(float)
+        return frame
+
     def dump_table(self, table: str) -> tuple[list[str], list[tuple]]:
         """Every row of a store table, geometries as WKB (for copying a store losslessly)."""
         columns = [name for name, _ in TABLES[table]]

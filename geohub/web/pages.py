@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 from flask import Blueprint, current_app, render_template, request, url_for
 from markupsafe import Markup
 
 from geohub.errors import NotFound
 from geohub.geography.levels import LEVELS, get_level, parse_vintage
-from geohub.maps.choropleth import render_area_map, render_map, render_overlap_map
+from geohub.maps.choropleth import lonlat_bounds, render_area_map, render_map, render_overlap_map
 from geohub.maps.classify import SCHEMES
 from geohub.maps.model import MapRequest, format_value, level_choices
 from geohub.maps.palettes import OVERLAY_ORDER, PALETTES
@@ -47,7 +48,6 @@ def page_parts(parts, nonce: str | None = None):
 def directory():
     """Every stored area (code, name, level, set vintage) for search, built once per revision."""
     def build():
-        import pandas as pd
         store = get_store()
         frames = [store._read_areas(s.level, s.vintage, None, False)
                   for s in store.boundary_sets()]
@@ -110,7 +110,7 @@ def area_page(code):
     level, vintage = first["level"], int(first["vintage"])
     area = store.areas(level, None if vintage not in builder.vintages(level) else vintage, codes=[code])
     if area.empty:  # ended before its set's newest year: take the last year it was live
-        live_to = int(first["end_year"]) if first["end_year"] == first["end_year"] else vintage
+        live_to = int(first["end_year"]) if pd.notna(first["end_year"]) else vintage
         area = store.areas(level, live_to, codes=[code])
         vintage = live_to
     memberships = []
@@ -120,18 +120,15 @@ def area_page(code):
             at = vintage if vintage in bset.years else answer
             table = builder.relationship((level, vintage), (other, at))
             targets = table[table["source_code"] == code]
-            names = dict(zip(*builder._codes_names(other, at)))
+            names = dict(zip(*builder.codes_names(other, at)))
             if len(targets):
                 memberships.append({"level": get_level(other).label, "vintage": at,
                                     "areas": [(t, names.get(t) or t, s) for t, s in
                                               zip(targets["target_code"], targets["share"])]})
-    values = []
-    for meta in store.indicators():
-        v = store.indicator_values(meta["id"])
-        mine = v[v["area_code"] == code]
-        for row in mine.itertuples():
-            values.append({"id": meta["id"], "title": meta["title"], "period": row.period,
-                           "text": format_value(row.value, meta.get("unit"), row.flag)})
+    metas = {m["id"]: m for m in store.indicators()}
+    values = [{"id": row.indicator, "title": metas[row.indicator]["title"], "period": row.period,
+               "text": format_value(row.value, metas[row.indicator].get("unit"), row.flag)}
+              for row in store.area_values(code).itertuples() if row.indicator in metas]
     geo = area.to_crs(4326)
     shape = json.loads(geo[["code", "geometry"]].to_json(drop_id=True))
     parts = render_area_map(shape, geo.total_bounds, static_url=static_url())
@@ -146,7 +143,7 @@ def overlaps_page(level_a, level_b):
     report = overlap_data(level_a, level_b, parse_vintage(va) if va else None,
                           parse_vintage(vb) if vb else None)
     src, tgt = report["levels"]["source"], report["levels"]["target"]
-    bounds = map_builder().areas(src["level"], src["vintage"]).to_crs(4326).total_bounds
+    bounds = lonlat_bounds(map_builder().areas(src["level"], src["vintage"]))
     parts = render_overlap_map((src["level"], src["vintage"], bounds), (tgt["level"], tgt["vintage"]),
                                [m["code"] for m in report["multi"]], topology_url=topology_url,
                                static_url=static_url())
