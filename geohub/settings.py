@@ -36,6 +36,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Space-separated partner origins allowed to embed maps in iframes, besides 'self'."),
     Setting("GEOHUB_CACHE_DIR", None,
             "Folder for content-addressed artifacts shared by all workers (default: instance/cache)."),
+    Setting("GEOHUB_PROXIES", "0",
+            "How many reverse proxies (load balancer, CDN) sit in front: their X-Forwarded-* headers "
+            "are trusted, so absolute URLs (embed code, oEmbed) use the public host and scheme."),
 )
 
 

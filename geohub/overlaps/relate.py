@@ -6,6 +6,8 @@ two targets when the targets overlap. Pure: GeoDataFrames in, a DataFrame out; n
 """
 from __future__ import annotations
 
+import threading
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -16,6 +18,10 @@ from geohub.overlaps.areas import intersection_areas, polygon_index
 from geohub.store.schema import STORAGE_SRID
 
 METHODS = ("area", "best-fit", "lookup")
+# GEOS prepared geometries are not safe to prepare or use from several threads at once (they build
+# internal indexes lazily), and the indexes here are shared by every caller of the same frames;
+# so spatial work runs one call at a time per process (processes, e.g. gunicorn workers, scale).
+SPATIAL_LOCK = threading.RLock()
 COLUMNS = ["source_code", "target_code", "share", "method", "intersection_area", "source_area"]
 
 
@@ -144,13 +150,15 @@ def relate(source: gpd.GeoDataFrame, target: gpd.GeoDataFrame, source_code: str 
     if not 0.0 <= float(min_share) < 1.0:
         raise InputError(f"min_share must be in [0, 1), not {min_share}.", "E.g. --min-share 0.05.")
     if method == "area":
-        table = area_shares(source, target, source_code, target_code)
+        with SPATIAL_LOCK:
+            table = area_shares(source, target, source_code, target_code)
     elif method == "best-fit":
         if points is None:
             raise InputError("The best-fit method needs points: population-weighted centroids of "
                              "small areas.", "E.g. --points ../shared/data/boundaries/centroids/"
                              "MSOA21_PWC_EW_onsvisual.geojson.")
-        table = best_fit_shares(source, target, points, source_code, target_code, weights)
+        with SPATIAL_LOCK:
+            table = best_fit_shares(source, target, points, source_code, target_code, weights)
     else:
         if lookup is None:
             raise InputError("The lookup method needs a lookup table.", "Pass --lookup FILE.")

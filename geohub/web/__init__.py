@@ -28,6 +28,11 @@ def create_app(config: Mapping | None = None) -> Flask:
         app.config["GEOHUB_STORE"] = os.path.join(app.instance_path, "geohub.gpkg")
     os.makedirs(app.instance_path, exist_ok=True)
 
+    proxies = int(app.config.get("GEOHUB_PROXIES") or 0)
+    if proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies,
+                                x_prefix=proxies)
     app.teardown_appcontext(close_store)
     register_error_handlers(app)
     register_security_headers(app)

@@ -139,14 +139,16 @@ class PointIndex:
         shapely.prepare([r[6] for r in rows])
 
     def lookup(self, lon: float, lat: float) -> list[dict]:
+        from geohub.overlaps.relate import SPATIAL_LOCK
         point = shapely.Point(lon, lat)
-        hits = []
-        for i in self.index.intersection((lon, lat, lon, lat)):
-            code, name, level, vintage, start, end, geom = self.rows[i]
-            if geom.geom_type in ("Polygon", "MultiPolygon") and geom.covers(point):
-                hits.append({"code": code, "name": name, "level": level, "set_vintage": vintage,
-                             "valid_from": None if pd.isna(start) else int(start),
-                             "valid_to": None if pd.isna(end) else int(end)})
+        with SPATIAL_LOCK:  # the index and the prepared geometries are shared by a worker's threads
+            found = [self.rows[i] for i in self.index.intersection((lon, lat, lon, lat))
+                     if self.rows[i][6].geom_type in ("Polygon", "MultiPolygon")
+                     and self.rows[i][6].covers(point)]
+        hits = [{"code": code, "name": name, "level": level, "set_vintage": vintage,
+                 "valid_from": None if pd.isna(start) else int(start),
+                 "valid_to": None if pd.isna(end) else int(end)}
+                for code, name, level, vintage, start, end, _ in found]
         return sorted(hits, key=lambda h: (h["level"], h["set_vintage"], h["code"]))
 
 
@@ -161,6 +163,12 @@ def lookup():
         raise InputError("lat/lon are out of range.", "lat in [-90, 90], lon in [-180, 180].")
     index = app_cache().get("point-index", lambda: PointIndex(get_store()))
     return jsonify({"lat": lat, "lon": lon, "areas": index.lookup(lon, lat)})
+
+
+@bp.get("/health")
+def health():
+    """For load balancers: the store answers (and at which revision)."""
+    return jsonify({"status": "ok", "revision": get_store().revision()})
 
 
 @bp.route("/<path:anything>")

@@ -28,13 +28,17 @@ def cached(kind: str, params, suffix: str, build) -> Artifact:
     """The artifact for (store revision, kind, params), from this worker's memory, the shared
     folder, or ``build()`` (bytes), in that order."""
     key = f"{store_key()}|{kind}|{params!r}"
-    return app_cache().get(("artifact", key), lambda: artifacts().fetch(key, suffix, build))
+    # Re-made if its file went (a pruned cache folder), so pages never name a missing artifact.
+    return app_cache().get(("artifact", key), lambda: artifacts().fetch(key, suffix, build),
+                           valid=lambda art: art.path.exists())
 
 
 def cached_page(kind: str, params, render) -> Response:
     """An HTML page rendered once (with a placeholder nonce) and served with this response's."""
     from geohub.web.security import csp_nonce
-    artifact = cached(kind, (params, request.script_root), ".html", lambda: render().encode())
+    # The host is part of the key: pages carry absolute URLs (embed code, oEmbed discovery).
+    artifact = cached(kind, (params, request.host_url, request.script_root), ".html",
+                      lambda: render().encode())
     body = app_cache().get(("page-text", artifact.digest), lambda: artifact.read().decode())
     return Response(body.replace(NONCE_PLACEHOLDER, csp_nonce()), mimetype="text/html")
 
@@ -54,8 +58,9 @@ def artifact(name):
     path = artifacts().find(digest)
     if path is None or f".{ext}" not in SUFFIXES:
         abort(404)
-    response = send_file(path, mimetype=SUFFIXES[f".{ext}"], conditional=False, etag=digest)
+    response = send_file(path, mimetype=SUFFIXES[f".{ext}"], conditional=False, etag=digest,
+                         max_age=IMMUTABLE)
+    response.cache_control.no_cache = None
     response.cache_control.public = True
-    response.cache_control.max_age = IMMUTABLE
     response.cache_control.immutable = True
     return response.make_conditional(request)

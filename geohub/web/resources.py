@@ -27,26 +27,35 @@ def close_store(exc=None) -> None:
 
 
 class AppCache:
-    """Values computed from the store, kept per app and dropped when the store's revision changes."""
+    """Values computed from the store, kept per app and dropped when the store's revision changes.
+
+    Threads asking for the same key wait for one build instead of all building it.
+    """
 
     def __init__(self):
         self._lock = threading.Lock()
         self._revision = None
         self._values: dict = {}
+        self._building: dict = {}
 
-    def get(self, key, build):
-        """``build()`` once per key and store revision."""
+    def get(self, key, build, valid=None):
+        """``build()`` once per key and store revision (again if ``valid(value)`` is false)."""
         revision = get_store().revision()
         with self._lock:
             if revision != self._revision:
-                self._values, self._revision = {}, revision
-            if key in self._values:
+                self._values, self._building, self._revision = {}, {}, revision
+            if key in self._values and (valid is None or valid(self._values[key])):
                 return self._values[key]
-        value = build()
-        with self._lock:
-            if revision == self._revision:
-                self._values[key] = value
-        return value
+            key_lock = self._building.setdefault(key, threading.RLock())
+        with key_lock:
+            with self._lock:
+                if key in self._values and (valid is None or valid(self._values[key])):
+                    return self._values[key]
+            value = build()
+            with self._lock:
+                if revision == self._revision:
+                    self._values[key] = value
+            return value
 
 
 def app_cache() -> AppCache:
