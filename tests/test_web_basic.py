@@ -28,3 +28,35 @@ def test_home_and_levels_api_after_import(app, geohub, tmp_path):
 def test_api_errors_are_json(app):
     response = app.test_client().get("/api/nothing-here")
     assert response.status_code == 404 and response.get_json()["status"] == 404
+
+
+def test_geohub_serve_serves(tmp_path, geohub, store_path):
+    """`geohub serve` as a person runs it: a real process on a free port answering HTTP."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+    assert geohub("import-boundaries", lonlat_boxes(tmp_path / "l.geojson", THREE_LADS)).exit_code == 0
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "GEOHUB_STORE": str(store_path), "GEOHUB_DATABASE_URL": "",
+           "GEOHUB_CACHE_DIR": str(tmp_path / "cache")}
+    process = subprocess.Popen([sys.executable, "-m", "geohub", "serve", "--port", str(port)],
+                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.time() + 60
+        while True:
+            try:
+                page = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5).read()
+                break
+            except OSError:
+                assert process.poll() is None, process.stdout.read().decode()
+                assert time.time() < deadline, "geohub serve did not answer within 60 s"
+                time.sleep(0.5)
+        assert b"Local authority districts</td><td>2021" in page
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

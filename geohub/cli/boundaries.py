@@ -106,4 +106,8 @@ def serve_command(host, port, debug):
                        "  geohub fetch                                (the ONS Open Geography Portal)\n"
                        "  geohub import-boundaries FILE\n"
                        "or set GEOHUB_SOURCE and run 'geohub serve' again to load the defaults.")
-    current_app.run(host=host, port=port, debug=debug, use_reloader=debug)
+    # Flask's app.run() refuses to run inside its own CLI; werkzeug's server is what it would start.
+    from werkzeug.serving import run_simple
+    click.echo(f"Serving geohub on http://{host}:{port}/ (production: gunicorn wsgi:app, see README).")
+    run_simple(host, port, current_app._get_current_object(), use_reloader=debug,
+               use_debugger=debug, threaded=True)
