@@ -24,14 +24,15 @@ import gc
 import gzip
 import json
 import os
-import platform
 import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/common.py
+import common  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
@@ -253,39 +254,11 @@ def ratio(a: float, b: float) -> float:
 # ------------------------------------------------------------------------------------------ report
 
 def machine_info() -> dict:
-    from importlib.metadata import PackageNotFoundError, version
-
-    def v(name):
-        try:
-            return version(name)
-        except PackageNotFoundError:
-            return None
-    cpu_model = None
-    try:
-        with open("/proc/cpuinfo") as fh:
-            cpu_model = next((line.split(":", 1)[1].strip() for line in fh
-                              if line.startswith("model name")), None)
-    except OSError:
-        pass
-
-    def git(*args):
-        try:
-            return subprocess.run(["git", "-C", str(REPO), *args], capture_output=True, text=True,
-                                  timeout=10).stdout.strip()
-        except (OSError, subprocess.SubprocessError):
-            return None
-
-    return {
-        "cpu_count": os.cpu_count(),
-        "cpus_usable": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
-        "cpu_model": cpu_model, "platform": platform.platform(), "python": platform.python_version(),
-        **{name: v(name) for name in ("flask", "werkzeug", "jinja2", "folium", "branca", "geopandas",
-                                      "shapely", "pyproj", "pandas", "numpy", "topojson",
-                                      "mapclassify", "matplotlib")},
-        "geohub_commit": git("rev-parse", "HEAD"),
-        # another developer may be editing these: the numbers are for the working tree as it was
-        "geohub_or_static_modified": bool(git("status", "--porcelain", "--", "geohub", "static")),
-    }
+    info = common.machine_info(("flask", "werkzeug", "jinja2", "folium", "branca", "geopandas",
+                                "shapely", "pyproj", "pandas", "numpy", "topojson", "mapclassify",
+                                "matplotlib"), ("geohub", "static"))
+    info["geohub_or_static_modified"] = any(info["modified"].values())
+    return info
 
 
 def explore_library_estimate(remote: list[str]) -> dict:

@@ -23,13 +23,15 @@ import gc
 import json
 import math
 import os
-import platform
 import subprocess
 import sys
 import time
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/common.py
+import common  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
@@ -370,40 +372,11 @@ def memory_in_children(case_name: str, data_dir: str) -> dict:
 # ------------------------------------------------------------------------------------------ report
 
 def machine_info() -> dict:
-    import geopandas
-    import pyproj
-    import scipy
-    try:
-        import tobler
-        tobler_version = tobler.__version__
-    except ImportError:
-        tobler_version = None
-    cpu_model = None
-    try:
-        with open("/proc/cpuinfo") as fh:
-            cpu_model = next((line.split(":", 1)[1].strip() for line in fh
-                              if line.startswith("model name")), None)
-    except OSError:
-        pass
-
-    def git(*args):
-        try:
-            return subprocess.run(["git", "-C", str(REPO), *args], capture_output=True, text=True,
-                                  timeout=10).stdout.strip()
-        except (OSError, subprocess.SubprocessError):
-            return None
-
-    return {
-        "cpu_count": os.cpu_count(),
-        "cpus_usable": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
-        "cpu_model": cpu_model, "platform": platform.platform(),
-        "python": platform.python_version(), "numpy": np.__version__, "pandas": pd.__version__,
-        "shapely": shapely.__version__, "geos": shapely.geos_version_string,
-        "geopandas": geopandas.__version__, "pyproj": pyproj.__version__, "scipy": scipy.__version__,
-        "tobler": tobler_version,
-        "geohub_commit": git("rev-parse", "HEAD"),
-        "geohub_overlaps_modified": bool(git("status", "--porcelain", "--", "geohub/overlaps")),
-    }
+    info = common.machine_info(("numpy", "pandas", "shapely", "geopandas", "pyproj", "scipy",
+                                "tobler"), ("geohub/overlaps",))
+    info["geos"] = shapely.geos_version_string
+    info["geohub_overlaps_modified"] = info["modified"]["geohub/overlaps"]
+    return info
 
 
 def summarize(case: Case, runs: dict, results: dict, memory: dict | None) -> dict:
