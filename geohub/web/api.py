@@ -12,7 +12,6 @@ from flask import Blueprint, abort, jsonify, request
 
 from geohub.errors import InputError
 from geohub.geography.levels import get_level, parse_vintage
-from geohub.maps.display import display_topology
 from geohub.maps.model import MapRequest, level_choices
 from geohub.overlaps import overlap_report
 from geohub.overlaps.report import report_table
@@ -60,10 +59,9 @@ def areas(level):
 @bp.get("/topology/<level>")
 def topology(level):
     """Display TopoJSON of a level and vintage: simplified with shared edges, quantised."""
-    level, year = get_level(level).name, _vintage()
-    body = app_cache().get(("topology", level, year),
-                           lambda: display_topology(map_builder().areas(level, year), level))
-    return etagged(body, "application/json", max_age=3600)
+    from geohub.web.cached import topology_artifact
+    artifact = topology_artifact(get_level(level).name, _vintage())
+    return etagged(artifact.read(), "application/json", max_age=3600)
 
 
 @bp.get("/indicators")

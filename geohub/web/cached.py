@@ -7,7 +7,7 @@ import os
 from flask import Blueprint, Response, abort, current_app, request, send_file
 
 from geohub.web.artifacts import SUFFIXES, Artifact, ArtifactCache
-from geohub.web.resources import app_cache, get_store, store_url
+from geohub.web.resources import app_cache, map_builder, store_revision, store_url
 
 bp = Blueprint("artifacts", __name__)
 NONCE_PLACEHOLDER = "__geohub_csp_nonce__"
@@ -21,7 +21,7 @@ def artifacts() -> ArtifactCache:
 
 def store_key() -> str:
     """What every cached artifact depends on: which store, at which revision."""
-    return f"{store_url(current_app.config)}|rev{get_store().revision()}"
+    return f"{store_url(current_app.config)}|rev{store_revision()}"
 
 
 def cached(kind: str, params, suffix: str, build) -> Artifact:
@@ -31,6 +31,14 @@ def cached(kind: str, params, suffix: str, build) -> Artifact:
     # Re-made if its file went (a pruned cache folder), so pages never name a missing artifact.
     return app_cache().get(("artifact", key), lambda: artifacts().fetch(key, suffix, build),
                            valid=lambda art: art.path.exists())
+
+
+def topology_artifact(level: str, vintage: int | None) -> Artifact:
+    """A level's display TopoJSON (simplified, shared edges, quantised), built once for all
+    workers; pages, exports and the API all take it from here."""
+    from geohub.maps.display import display_topology
+    return cached("topology", (level, vintage), ".json",
+                  lambda: display_topology(map_builder().areas(level, vintage), level))
 
 
 def cached_page(kind: str, params, render) -> Response:

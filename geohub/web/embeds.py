@@ -17,7 +17,8 @@ from geohub.maps.exports import FORMATS, export
 from geohub.maps.exports import filename as export_filename
 from geohub.maps.model import MapRequest
 from geohub.maps.static_render import PrintOptions
-from geohub.web.cached import NONCE_PLACEHOLDER, cached, cached_page, serve_artifact
+from geohub.web.cached import (NONCE_PLACEHOLDER, cached, cached_page, serve_artifact,
+                               topology_artifact)
 from geohub.web.pages import page_parts, rendered_map
 from geohub.web.resources import app_cache, map_builder
 
@@ -27,9 +28,7 @@ EMBED_WIDTH, EMBED_HEIGHT = 800, 600
 
 
 def _topology(level, vintage):
-    from geohub.maps.display import display_topology
-    return cached("topology", (level, vintage), ".json",
-                  lambda: display_topology(map_builder().areas(level, vintage), level)).read()
+    return topology_artifact(level, vintage).read()
 
 
 @bp.get("/maps/<indicator>.<fmt>")

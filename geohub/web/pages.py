@@ -28,11 +28,8 @@ def _tiles():
 
 def topology_url(level, vintage):
     """The content-addressed URL of a level's display TopoJSON (built once for all workers)."""
-    from geohub.maps.display import display_topology
-    from geohub.web.cached import cached
-    art = cached("topology", (level, vintage), ".json",
-                 lambda: display_topology(map_builder().areas(level, vintage), level))
-    return url_for("artifacts.artifact", name=art.name)
+    from geohub.web.cached import topology_artifact
+    return url_for("artifacts.artifact", name=topology_artifact(level, vintage).name)
 
 
 def static_url():

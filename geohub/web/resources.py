@@ -20,6 +20,13 @@ def get_store() -> Store:
     return g.store
 
 
+def store_revision() -> int:
+    """The store's revision, read once per request (every cache lookup keys on it)."""
+    if "store_revision" not in g:
+        g.store_revision = get_store().revision()
+    return g.store_revision
+
+
 def close_store(exc=None) -> None:
     store = g.pop("store", None)
     if store is not None:
@@ -40,7 +47,7 @@ class AppCache:
 
     def get(self, key, build, valid=None):
         """``build()`` once per key and store revision (again if ``valid(value)`` is false)."""
-        revision = get_store().revision()
+        revision = store_revision()
         with self._lock:
             if revision != self._revision:
                 self._values, self._building, self._revision = {}, {}, revision
