@@ -23,7 +23,7 @@ from geohub.geography.levels import (Level, get_level, level_for_code, level_for
                                      parse_vintage)
 from geohub.io.boundary_files import RawLayer, read_boundary_file
 from geohub.io.files import file_checksum
-from geohub.store import Changes, Store
+from geohub.store import Changes, Store, resolve_store
 from geohub.store.schema import STORAGE_SRID
 
 
@@ -213,7 +213,7 @@ def import_boundaries(store_factory, path, *, level=None, vintage=None, code_fie
     passed every check, so a bad file never touches (or creates) the store."""
     drafts = prepare_boundary_sets(path, level=level, vintage=vintage, code_field=code_field,
                                    name_field=name_field, crs=crs, layer=layer, progress=progress)
-    store = store_factory() if callable(store_factory) else store_factory
+    store = resolve_store(store_factory)
     return write_boundary_sets(store, drafts, source=str(Path(path).resolve()),
                                checksum=file_checksum(path), attribution=attribution,
                                progress=progress)

@@ -21,6 +21,7 @@ from geohub.io.files import file_checksum
 from geohub.geography.catalogue import Dataset, load_catalogue
 from geohub.io.arcgis import download_layer, layer_url
 from geohub.io.download import HttpClient
+from geohub.store import resolve_store
 
 ONS_PORTAL = "https://services1.arcgis.com/ESMARspQHYMw9BZ9/arcgis/rest/services"
 CACHE_ENV = "GEOHUB_FETCH_CACHE"
@@ -169,7 +170,7 @@ def fetch_and_import(store_factory, datasets: list[str], source: str | None, *, 
 
     def store():
         if not opened:
-            opened.append(store_factory() if callable(store_factory) else store_factory)
+            opened.append(resolve_store(store_factory))
         return opened[0]
 
     lines: list[str] = []

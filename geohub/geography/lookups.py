@@ -25,6 +25,7 @@ from geohub.errors import InputError, NotFound
 from geohub.geography.levels import Level, level_for_code, level_for_field_prefix, parse_vintage
 from geohub.io.files import file_checksum
 from geohub.io.tables import read_table
+from geohub.store import resolve_store
 
 _ONS = re.compile(r"^(?P<stem>[A-Za-z]+?)(?P<yy>\d{2})CD(?P<n>\d?)$", re.IGNORECASE)
 _SNAKE = re.compile(r"^(?P<stem>[a-z]+?)(?P<yy>\d{2})_code$", re.IGNORECASE)
@@ -175,7 +176,7 @@ def import_lookup(store_factory, path, *, vintage=None, source_column=None) -> t
     if not lookup.families:
         raise InputError(f"{Path(path).name} holds no relationship geohub can use.",
                          " ".join(lookup.notes) or "Check the file's code columns.")
-    store = store_factory() if callable(store_factory) else store_factory
+    store = resolve_store(store_factory)
     with store.transaction() as tx:
         import_id = tx.record_import("lookup", str(Path(path).resolve()), file_checksum(path), None,
                                      {"families": [f.label() for f in lookup.families]})

@@ -10,6 +10,7 @@ import geopandas as gpd
 from geohub.errors import InputError
 from geohub.geography.boundaries import prepare_boundary_sets
 from geohub.geography.levels import level_names, parse_vintage
+from geohub.store import resolve_store
 
 
 @dataclass
@@ -33,7 +34,7 @@ def resolve_areas(spec: str, store_factory) -> AreaSpec:
     """The areas ``spec`` names; InputError/NotFound say what is wrong and what to write."""
     level = parse_level_spec(spec)
     if level is not None and not Path(spec).exists():
-        store = store_factory() if callable(store_factory) else store_factory
+        store = resolve_store(store_factory)
         areas = store.areas(level[0], level[1])
         year = int(areas["vintage"].iloc[0]) if len(areas) else level[1]
         return AreaSpec(areas[["code", "name", "geometry"]], f"{level[0]}:{year}", level[0], year, True)

@@ -13,7 +13,7 @@ from geohub.indicators.drafts import ImportOptions, IndicatorDraft, build_drafts
 from geohub.indicators.matching import CodeIndex, LevelMatch, match_rows
 from geohub.io.files import file_checksum
 from geohub.io.tables import read_table
-from geohub.store import Store
+from geohub.store import Store, resolve_store
 
 
 @dataclass
@@ -105,7 +105,7 @@ def import_indicator(store_factory, path, options: ImportOptions, *, strict: boo
     """Import every indicator a table holds; the store changes only if all of them are fine."""
     path = Path(path)
     drafts = build_drafts(read_table(path, sheet=sheet), options, path)
-    store = store_factory() if callable(store_factory) else store_factory
+    store = resolve_store(store_factory)
     results = resolve(store, drafts, strict=strict, bridge_to=bridge_to, weight=weight)
     with store.transaction() as tx:
         import_id = tx.record_import("indicator", str(path.resolve()), file_checksum(path),

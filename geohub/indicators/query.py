@@ -40,13 +40,10 @@ def indicator_table(store: Store, indicator_id: str, level: str, vintage: int | 
     bridged = None
     # The same codes can be live in several vintages: no bridging is needed when they all are.
     if year != stored_vintage and not set(values["area_code"]) <= set(areas["code"]):
+        # A rate whose areas merged is refused here (no weight is known for the stored vintage):
+        # bridge it at import with a weight indicator instead.
         bridge = build_bridge(store, level, stored_vintage, year, values["area_code"].tolist())
-        weights = None
-        if meta["kind"] != "count" and bridge.merged():
-            weight = (meta.get("bridged_from") or {}).get(level, {}).get("weight") or meta.get("weight")
-            if weight:
-                weights = store.indicator_values(weight, level=level, vintage=stored_vintage)
-        values = bridge_values(values, bridge, meta["kind"], weights)
+        values = bridge_values(values, bridge, meta["kind"])
         bridged = {"from": stored_vintage, "to": year, "steps": bridge.steps, "merged": bridge.merged()}
     joined = areas.merge(values[["area_code", "value", "flag"]], how="left", left_on="code",
                          right_on="area_code").drop(columns=["area_code"])

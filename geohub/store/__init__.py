@@ -3,7 +3,13 @@ from __future__ import annotations
 
 from geohub.store.base import BoundarySet, Changes, Store, StoreWriter
 
-__all__ = ["BoundarySet", "Changes", "Store", "StoreWriter", "open_store"]
+__all__ = ["BoundarySet", "Changes", "Store", "StoreWriter", "open_store", "resolve_store"]
+
+
+def resolve_store(store_or_factory) -> Store:
+    """A store, or a callable opening one: importers take either, so a file that fails its checks
+    never opens (or creates) the store."""
+    return store_or_factory() if callable(store_or_factory) else store_or_factory
 
 
 def open_store(url: str) -> Store:
