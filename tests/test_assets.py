@@ -281,3 +281,17 @@ def test_the_map_works_in_chromium_with_nothing_but_our_server(tmp_path):
     assert state["libs"] == ["object", "function", "object", "object", "object", "object", "function"]
     assert state["paths"] == 4  # two GeoJSON areas + two TopoJSON areas
     assert state["legends"] == 2 and state["layers"] == 2
+
+
+def test_geohub_pages_refuse_a_remote_asset():
+    """The page renderer applies the same check as render_html to what it serves."""
+    import geopandas as gpd
+    import shapely
+
+    from geohub.maps import choropleth
+    areas = gpd.GeoDataFrame({"code": ["E1"]}, geometry=[shapely.box(-1, 52, 0, 53)], crs=4326)
+    fmap = choropleth._bare_map(areas.total_bounds, "/static")
+    fmap.get_root().header.add_child(
+        folium.Element('<script src="https://cdn.example/evil.js"></script>'), name="evil")
+    with pytest.raises(MissingAssetError):
+        choropleth._page_parts(fmap, "")

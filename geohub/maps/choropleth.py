@@ -17,7 +17,7 @@ from branca.element import MacroElement
 from jinja2 import Environment, FileSystemLoader, Template, select_autoescape
 
 from geohub.geography.levels import get_level
-from geohub.maps.assets import localise
+from geohub.maps.assets import MissingAssetError, localise, remote_asset_urls
 from geohub.maps.model import MapData
 from geohub.maps.palettes import MISSING_COLOUR, OUTLINE_COLOUR, OVERLAY_STYLES
 
@@ -127,12 +127,17 @@ def render_map(data: MapData, *, topology_url=None, topology_data=None, static_u
 
 
 def _page_parts(fmap: folium.Map, legend: str) -> RenderedMap:
+    """The rendered parts, checked like ``assets.render_html``: no asset may load from elsewhere."""
     root = fmap.get_root()
     root.render()
     # Folium's figure template wraps its script part in a <script> element: so do we.
-    return RenderedMap(header=root.header.render(), html=root.html.render(),
-                       script=f"<script>{root.script.render()}</script>", legend=legend,
-                       map_id=fmap.get_name())
+    parts = RenderedMap(header=root.header.render(), html=root.html.render(),
+                        script=f"<script>{root.script.render()}</script>", legend=legend,
+                        map_id=fmap.get_name())
+    remote = remote_asset_urls(parts.header + parts.html)
+    if remote:
+        raise MissingAssetError(None, ", ".join(remote))
+    return parts
 
 
 def lonlat_bounds(frame) -> tuple[float, float, float, float]:
