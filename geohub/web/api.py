@@ -72,8 +72,15 @@ def indicators():
 
 @bp.get("/indicators/<indicator_id>")
 def indicator_values(indicator_id):
-    """Values for a level, vintage and period; with the trace when they were aggregated."""
+    """Values for a level, vintage and period; with the trace when they were aggregated. Built
+    once per map state and store revision for every worker."""
+    from geohub.web.cached import cached
     req = MapRequest.from_args(indicator_id, request.args)
+    artifact = cached("api-indicator", req, ".json", lambda: _values_payload(req))
+    return etagged(artifact.read(), "application/json", max_age=60)
+
+
+def _values_payload(req: MapRequest) -> bytes:
     data = map_builder().build(req)
     values = [{"code": r.code, "name": r.name, "value": _clean(r.value), "flag": r.flag}
               for r in data.table.itertuples()]
@@ -87,7 +94,7 @@ def indicator_values(indicator_id):
             "from_level": agg["from_level"], "from_vintage": agg["from_vintage"], "mode": agg["mode"],
             "method": agg["method"], "sliver_tolerance": agg["tolerance"], "weight": agg["weight"],
             "trace": agg["trace"].replace({np.nan: None}).to_dict("records")}
-    return etagged(json_body(payload), "application/json", max_age=60)
+    return json_body(payload)
 
 
 def overlap_data(level_a: str, level_b: str, vintage_a=None, vintage_b=None) -> dict:
