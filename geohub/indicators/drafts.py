@@ -167,16 +167,16 @@ def _unit_of(frame: pd.DataFrame, cols: Columns, options: ImportOptions) -> str 
 
 
 def _default_title(frame: pd.DataFrame, cols: Columns, options: ImportOptions, path: Path) -> str:
-    parts = []
+    """'<dataset> – <filter values>' when the table names its dataset or is filtered; otherwise
+    the value column (if it is more than 'value') and the file name: 'Total population (file)'."""
     dataset = find_column(frame, None, ("dataset", "dataset_name"), "dataset")
-    if dataset is not None and frame[dataset].nunique() == 1:
-        parts.append(str(frame[dataset].iloc[0]).strip())
-    parts.extend(value for _, value in options.where)
-    if not parts:
-        if cols.value.lower() not in ("value", "obs_value", "observation"):
-            parts.append(cols.value.replace("_", " ").capitalize())
-        parts.append(f"({path.stem})" if parts else path.stem)
-    return " – ".join(parts) if len(parts) > 1 and not parts[-1].startswith("(") else " ".join(parts)
+    parts = [str(frame[dataset].iloc[0]).strip()] if dataset is not None and frame[dataset].nunique() == 1 else []
+    parts += [value for _, value in options.where]
+    if parts:
+        return " – ".join(parts)
+    if cols.value.lower() in ("value", "obs_value", "observation"):
+        return path.stem
+    return f"{cols.value.replace('_', ' ').capitalize()} ({path.stem})"
 
 
 def _draft(frame: pd.DataFrame, cols: Columns, options: ImportOptions, path: Path, *,
