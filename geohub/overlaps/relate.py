@@ -18,9 +18,10 @@ from geohub.overlaps.areas import intersection_areas, polygon_index
 from geohub.store.schema import STORAGE_SRID
 
 METHODS = ("area", "best-fit", "lookup")
-# GEOS prepared geometries are not safe to prepare or use from several threads at once (they build
-# internal indexes lazily), and the indexes here are shared by every caller of the same frames;
-# so spatial work runs one call at a time per process (processes, e.g. gunicorn workers, scale).
+# The indexes relate builds (trees, edges) are cached on the frames' geometry arrays and shared by
+# every caller, and building them lazily from two threads at once would do the work twice or
+# half; best-fit's predicate queries use GEOS prepared geometries, which are not safe to use from two threads at once. So
+# spatial work runs one call at a time per process (processes, e.g. gunicorn workers, scale).
 SPATIAL_LOCK = threading.RLock()
 COLUMNS = ["source_code", "target_code", "share", "method", "intersection_area", "source_area"]
 
@@ -52,22 +53,20 @@ def _drop_below(table: pd.DataFrame, min_share: float) -> pd.DataFrame:
 
 def area_shares(source: gpd.GeoDataFrame, target: gpd.GeoDataFrame, source_code: str,
                 target_code: str) -> pd.DataFrame:
-    """Exact intersection areas (EPSG:27700) of every source with every target it overlaps."""
+    """Exact intersection areas (EPSG:27700) of every source with every target it overlaps.
+
+    Candidate pairs come from an R-tree of the targets' boxes; ``intersection_areas`` then costs
+    a pair with no crossing edges (one polygon inside the other, or apart) only a scan of the edges
+    near it and one point-in-polygon test, and gives a contained polygon exactly its own area.
+    """
     source, target = _in_bng(source, "source"), _in_bng(target, "target")
     s_codes, t_codes = _codes(source, source_code, "source"), _codes(target, target_code, "target")
     src, tgt = polygon_index(source.geometry.values), polygon_index(target.geometry.values)
     si, ti = tgt.tree.query(src.geoms)  # candidate pairs: bounding boxes meet
-    # Cheap path: a target covering the source holds all of it (and vice versa).
-    covered = shapely.covers(tgt.prepared(ti), src.geoms[si])
-    inter = np.where(covered, src.area[si], np.nan)
-    rest = np.flatnonzero(~covered)
-    holds = shapely.covers(src.prepared(si[rest]), tgt.geoms[ti[rest]])
-    inter[rest[holds]] = tgt.area[ti[rest[holds]]]
-    rest = rest[~holds]
-    inter[rest] = intersection_areas(src, tgt, si[rest], ti[rest])
+    inter = intersection_areas(src, tgt, si, ti)
     keep = inter > 0
     si, ti, inter = si[keep], ti[keep], inter[keep]
-    source_area = src.area[si]
+    source_area = src.polygon_area[si]
     return pd.DataFrame({"source_code": s_codes[si], "target_code": t_codes[ti],
                          "share": np.minimum(inter / source_area, 1.0), "method": "area",
                          "intersection_area": inter, "source_area": source_area})
