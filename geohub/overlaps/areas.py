@@ -20,13 +20,19 @@ import numpy as np
 import shapely
 
 from geohub.errors import InputError
-from geohub.overlaps import kernels
 
 # A pair's computed area is a sum of terms; its rounding error is far below this fraction of the
 # sum of the terms' magnitudes. Areas within it of zero are touches, within it of either
 # polygon's area are containment (and take that area exactly).
 _ROUNDING = 1e-13
 _POLYGON, _MULTIPOLYGON = 3, 6
+
+
+def _kernels():
+    """geohub.overlaps.kernels, imported on first use: importing numba takes about 0.3 s, which
+    every CLI command and worker would otherwise pay whether or not it relates anything."""
+    from geohub.overlaps import kernels
+    return kernels
 
 
 def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
@@ -119,9 +125,9 @@ class PolygonIndex:
         bounds, edge_offsets): see ``kernels.build_edges`` and ``kernels.build_blocks``."""
         if self._kernel_input is None:
             xy, ring_start, ring_owner, exterior = polygon_rings(self.geoms)
-            x0, y0, x1, y1, ring, offsets, bounds, area = kernels.build_edges(
+            x0, y0, x1, y1, ring, offsets, bounds, area = _kernels().build_edges(
                 xy, ring_start, ring_owner, exterior, len(self.geoms))
-            blocks = kernels.build_blocks(x0, y0, x1, y1, offsets)
+            blocks = _kernels().build_blocks(x0, y0, x1, y1, offsets)
             self._kernel_input = (x0, y0, x1, y1, ring, *blocks, bounds, offsets)
             self._polygon_area = area
         return self._kernel_input
@@ -172,7 +178,7 @@ def intersection_areas(src: PolygonIndex, tgt: PolygonIndex, si: np.ndarray,
     si, ti = np.asarray(si, dtype=np.int64), np.asarray(ti, dtype=np.int64)
     if len(si) == 0:
         return np.zeros(0)
-    areas, magnitude = kernels.pair_areas(src.kernel_input, tgt.kernel_input, si, ti)
+    areas, magnitude = _kernels().pair_areas(src.kernel_input, tgt.kernel_input, si, ti)
     bound = _ROUNDING * magnitude
     for whole in (src.polygon_area[si], tgt.polygon_area[ti]):
         areas = np.where(np.abs(areas - whole) <= bound, whole, areas)
