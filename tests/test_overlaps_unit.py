@@ -306,3 +306,18 @@ def test_pieces_that_share_edges_at_real_coordinates(pieces, data):
     ours = intersection_areas(index, polygon_index(O), np.arange(len(P)), np.zeros(len(P), int))
     geos = shapely.area(shapely.intersection(P, other))
     assert np.allclose(ours, geos, rtol=1e-9, atol=1e-9 * other.area)
+
+
+@pytest.mark.parametrize("right", [0.5, 1.5, 3.5, 4.5, 6.5, 8.0])
+def test_edges_crossing_a_comb_several_times(right):
+    """A rectangle's edges cross a comb's teeth 1 to 6 times each: the inside state must flip at
+    every crossing, whatever their number."""
+    comb = shapely.union_all([shapely.box(x, 0, x + 1, 10) for x in (0, 3, 6)]
+                             + [shapely.box(0, 10, 7, 11)])
+    # counter-clockwise from the lower left, so the ring walk starts outside the comb's box and
+    # carries the bottom edge's crossings on to the edges after it
+    rect = shapely.Polygon([(-1, 2), (right, 2), (right, 5), (-1, 5)])
+    for a, b in ((rect, comb), (comb, rect)):
+        ours = intersection_areas(polygon_index(np.array([a], dtype=object)),
+                                  polygon_index(np.array([b], dtype=object)), [0], [0])
+        assert ours[0] == pytest.approx(shapely.intersection(a, b).area, rel=1e-12)
