@@ -68,6 +68,11 @@ CASES = {
     "grid10k": (10_000, "lad"),
     "grid100k": (100_000, "lad"),
 }
+# Optional (--dense): the same files with a vertex every 100 m along every edge
+# (shapely.segmentize): 19 times the LAD file's vertices, towards the detail of the
+# full-resolution (BFC) files; most new vertices are collinear with their neighbours, which
+# stresses the exact predicates too.
+DENSE_CASES = {"LADxLEP_100m": ("LADxLEP", 100.0)}
 QUICK_SKIPS = {"grid100k"}
 REPS = {"grid100k": 3}  # best of N; every other case uses DEFAULT_REPS
 DEFAULT_REPS = 3
@@ -116,6 +121,12 @@ def square_grid(n_cells: int, bounds) -> gpd.GeoDataFrame:
 
 def load_case(name: str, data_dir: Path | str | None = None) -> Case:
     data_dir = str(data_dir or shared_data())
+    if name in DENSE_CASES:
+        base, step = DENSE_CASES[name]
+        case = load_case(base, data_dir)
+        dense = [frame.set_geometry(shapely.segmentize(frame.geometry.values, step))
+                 for frame in (case.source, case.target)]
+        return Case(name, *dense, case.source_code, case.target_code)
     source, target = CASES[name]
     tgt = read_boundaries(target, data_dir)
     if isinstance(source, int):
@@ -438,6 +449,9 @@ def print_table(report: dict) -> None:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="skip the 100k-cell grid")
+    parser.add_argument("--dense", action="store_true",
+                        help="add LAD x LEP with a vertex every 100 m (BFC-like detail)")
+    parser.add_argument("--cases", help="comma-separated case names to run (default: all)")
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="JSON report path")
     parser.add_argument("--no-memory", action="store_true", help="skip the child-process memory runs")
     parser.add_argument("--data", default=str(shared_data()), help=argparse.SUPPRESS)
@@ -456,7 +470,14 @@ def main(argv=None) -> int:
               "command": " ".join([Path(sys.executable).name, *sys.argv]) if argv is None else None,
               "tolerance": TOLERANCE, "target_ratio": TARGET_RATIO,
               "machine": machine_info(), "cases": {}}
-    for name in CASES:
+    names = [*CASES, *(DENSE_CASES if args.dense else ())]
+    if args.cases:
+        unknown = set(args.cases.split(",")) - {*CASES, *DENSE_CASES}
+        if unknown:
+            parser.error(f"unknown case(s) {', '.join(sorted(unknown))}: "
+                         f"choose from {', '.join([*CASES, *DENSE_CASES])}")
+        names = args.cases.split(",")
+    for name in names:
         if args.quick and name in QUICK_SKIPS:
             continue
         case = load_case(name, args.data)

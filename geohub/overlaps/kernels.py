@@ -178,23 +178,26 @@ def build_edges(xy, ring_start, ring_owner, ring_exterior, n_geoms):
         signed /= 2.0
         flip = (signed < 0.0) if ring_exterior[r] else (signed > 0.0)
         area[g] += abs(signed) if ring_exterior[r] else -abs(signed)
+        lo_x = hi_x = ox
+        lo_y = hi_y = oy
+        first_edge = n
         for i in range(e - 1 - s):
             j = (e - 1 - i) if flip else (s + i)
             k = (j - 1) if flip else (j + 1)
-            if xy[j, 0] == xy[k, 0] and xy[j, 1] == xy[k, 1]:
+            xj, yj, xk, yk = xy[j, 0], xy[j, 1], xy[k, 0], xy[k, 1]
+            if xj == xk and yj == yk:
                 continue
-            x0[n], y0[n], x1[n], y1[n] = xy[j, 0], xy[j, 1], xy[k, 0], xy[k, 1]
+            x0[n], y0[n], x1[n], y1[n] = xj, yj, xk, yk
             ring[n] = r
             n += 1
-            b = bounds[g]
-            if not (b[0] <= xy[j, 0]):
-                b[0] = xy[j, 0]
-            if not (b[1] <= xy[j, 1]):
-                b[1] = xy[j, 1]
-            if not (b[2] >= xy[j, 0]):
-                b[2] = xy[j, 0]
-            if not (b[3] >= xy[j, 1]):
-                b[3] = xy[j, 1]
+            lo_x, hi_x = min(lo_x, xj), max(hi_x, xj)
+            lo_y, hi_y = min(lo_y, yj), max(hi_y, yj)
+        if n > first_edge:  # the owner's box: of its edges' ends (every vertex starts an edge)
+            if np.isnan(bounds[g, 0]):
+                bounds[g, 0], bounds[g, 1], bounds[g, 2], bounds[g, 3] = lo_x, lo_y, hi_x, hi_y
+            else:
+                bounds[g, 0], bounds[g, 1] = min(bounds[g, 0], lo_x), min(bounds[g, 1], lo_y)
+                bounds[g, 2], bounds[g, 3] = max(bounds[g, 2], hi_x), max(bounds[g, 3], hi_y)
         counts[g + 1] = n
     # owners' rings come in order, so the running count at each owner's last ring is its end
     for g in range(n_geoms):
@@ -203,11 +206,12 @@ def build_edges(xy, ring_start, ring_owner, ring_exterior, n_geoms):
 
 
 @njit
-def _group(starts_of_owner, lo_x, lo_y, hi_x, hi_y, size):
+def _group(starts_of_owner, x0, y0, x1, y1, size):
     """Groups of up to ``size`` consecutive items within each owner, with their bounding boxes.
 
-    ``starts_of_owner[g]:starts_of_owner[g + 1]`` are owner g's items. Returns (first item of
-    each group with one past the end appended, groups of each owner as offsets, boxes n × 4).
+    ``starts_of_owner[g]:starts_of_owner[g + 1]`` are owner g's items; item i spans the points
+    (x0[i], y0[i]) and (x1[i], y1[i]) (an edge, or a box's corners). Returns (first item of each
+    group with one past the end appended, groups of each owner as offsets, boxes n × 4).
     """
     n_owners = len(starts_of_owner) - 1
     n_groups = 0
@@ -219,14 +223,13 @@ def _group(starts_of_owner, lo_x, lo_y, hi_x, hi_y, size):
     k = 0
     for g in range(n_owners):
         for s in range(starts_of_owner[g], starts_of_owner[g + 1], size):
-            e = min(s + size, starts_of_owner[g + 1])
             first[k] = s
-            box[k, 0], box[k, 1], box[k, 2], box[k, 3] = lo_x[s], lo_y[s], hi_x[s], hi_y[s]
-            for i in range(s + 1, e):
-                box[k, 0] = min(box[k, 0], lo_x[i])
-                box[k, 1] = min(box[k, 1], lo_y[i])
-                box[k, 2] = max(box[k, 2], hi_x[i])
-                box[k, 3] = max(box[k, 3], hi_y[i])
+            lo_x, hi_x = min(x0[s], x1[s]), max(x0[s], x1[s])
+            lo_y, hi_y = min(y0[s], y1[s]), max(y0[s], y1[s])
+            for i in range(s + 1, min(s + size, starts_of_owner[g + 1])):
+                lo_x, hi_x = min(lo_x, x0[i], x1[i]), max(hi_x, x0[i], x1[i])
+                lo_y, hi_y = min(lo_y, y0[i], y1[i]), max(hi_y, y0[i], y1[i])
+            box[k, 0], box[k, 1], box[k, 2], box[k, 3] = lo_x, lo_y, hi_x, hi_y
             k += 1
         of_owner[g + 1] = k
     first[n_groups] = starts_of_owner[n_owners]
@@ -241,9 +244,7 @@ def build_blocks(x0, y0, x1, y1, offsets):
     ``block_edge[b]:block_edge[b + 1]``, super s holds blocks ``super_block[s]:super_block[s + 1]``
     and owner g has supers ``owner_super[g]:owner_super[g + 1]``.
     """
-    block_edge, owner_block, block_box = _group(
-        offsets, np.minimum(x0, x1), np.minimum(y0, y1), np.maximum(x0, x1), np.maximum(y0, y1),
-        BLOCK)
+    block_edge, owner_block, block_box = _group(offsets, x0, y0, x1, y1, BLOCK)
     super_block, owner_super, super_box = _group(
         owner_block, block_box[:, 0], block_box[:, 1], block_box[:, 2], block_box[:, 3], BLOCK)
     return block_edge, block_box, super_block, super_box, owner_super
