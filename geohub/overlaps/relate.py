@@ -57,7 +57,8 @@ def area_shares(source: gpd.GeoDataFrame, target: gpd.GeoDataFrame, source_code:
 
     Candidate pairs come from an R-tree of the targets' boxes; ``intersection_areas`` then costs
     a pair with no crossing edges (one polygon inside the other, or apart) only a scan of the edges
-    near it and one point-in-polygon test, and gives a contained polygon exactly its own area.
+    near it and one point-in-polygon test per run of them (one, for a small polygon inside a large
+    one), and gives a contained polygon exactly its own area.
     """
     source, target = _in_bng(source, "source"), _in_bng(target, "target")
     s_codes, t_codes = _codes(source, source_code, "source"), _codes(target, target_code, "target")
