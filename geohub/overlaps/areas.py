@@ -125,9 +125,11 @@ class PolygonIndex:
         bounds, edge_offsets): see ``kernels.build_edges`` and ``kernels.build_blocks``."""
         if self._kernel_input is None:
             xy, ring_start, ring_owner, exterior = polygon_rings(self.geoms)
-            x0, y0, x1, y1, ring, offsets, bounds, area = _kernels().build_edges(
+            x0, y0, x1, y1, ring, offsets, area = _kernels().build_edges(
                 xy, ring_start, ring_owner, exterior, len(self.geoms))
             blocks = _kernels().build_blocks(x0, y0, x1, y1, offsets)
+            # GEOS's envelopes are the min/max of the same coordinates (NaN when empty)
+            bounds = np.ascontiguousarray(self.bounds)
             self._kernel_input = (x0, y0, x1, y1, ring, *blocks, bounds, offsets)
             self._polygon_area = area
         return self._kernel_input

@@ -145,7 +145,7 @@ def build_edges(xy, ring_start, ring_owner, ring_exterior, n_geoms):
     rings given as coordinate runs ``xy[ring_start[r]:ring_start[r + 1]]`` (closed: last = first).
 
     Returns x0, y0, x1, y1, ring, owner_offsets (edges of geometry g are
-    ``owner_offsets[g]:owner_offsets[g + 1]``), bounds (n_geoms × 4) and area per geometry.
+    ``owner_offsets[g]:owner_offsets[g + 1]``) and area per geometry.
     Consecutive edges of a ring follow each other, each starting where the one before ends;
     zero-length edges are left out.
     """
@@ -163,7 +163,6 @@ def build_edges(xy, ring_start, ring_owner, ring_exterior, n_geoms):
     y1 = np.empty(total)
     ring = np.empty(total, dtype=np.int64)
     offsets = np.zeros(n_geoms + 1, dtype=np.int64)
-    bounds = np.full((n_geoms, 4), np.nan)
     area = np.zeros(n_geoms)
     n = 0
     for r in range(n_rings):
@@ -178,9 +177,6 @@ def build_edges(xy, ring_start, ring_owner, ring_exterior, n_geoms):
         signed /= 2.0
         flip = (signed < 0.0) if ring_exterior[r] else (signed > 0.0)
         area[g] += abs(signed) if ring_exterior[r] else -abs(signed)
-        lo_x = hi_x = ox
-        lo_y = hi_y = oy
-        first_edge = n
         for i in range(e - 1 - s):
             j = (e - 1 - i) if flip else (s + i)
             k = (j - 1) if flip else (j + 1)
@@ -190,19 +186,11 @@ def build_edges(xy, ring_start, ring_owner, ring_exterior, n_geoms):
             x0[n], y0[n], x1[n], y1[n] = xj, yj, xk, yk
             ring[n] = r
             n += 1
-            lo_x, hi_x = min(lo_x, xj), max(hi_x, xj)
-            lo_y, hi_y = min(lo_y, yj), max(hi_y, yj)
-        if n > first_edge:  # the owner's box: of its edges' ends (every vertex starts an edge)
-            if np.isnan(bounds[g, 0]):
-                bounds[g, 0], bounds[g, 1], bounds[g, 2], bounds[g, 3] = lo_x, lo_y, hi_x, hi_y
-            else:
-                bounds[g, 0], bounds[g, 1] = min(bounds[g, 0], lo_x), min(bounds[g, 1], lo_y)
-                bounds[g, 2], bounds[g, 3] = max(bounds[g, 2], hi_x), max(bounds[g, 3], hi_y)
         counts[g + 1] = n
     # owners' rings come in order, so the running count at each owner's last ring is its end
     for g in range(n_geoms):
         offsets[g + 1] = max(counts[g + 1], offsets[g])
-    return x0, y0, x1, y1, ring, offsets, bounds, area
+    return x0, y0, x1, y1, ring, offsets, area
 
 
 @njit
