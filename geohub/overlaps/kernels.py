@@ -428,7 +428,11 @@ def pair_areas(A, B, si, ti):
                         v = xy * (px1 - qx1)
                         term = (u - v) / 2.0
                         total += term if r1 > 0 else -term  # + where A's edge enters B
-                        magnitude += (abs(u) + abs(v)) / 2.0
+                        # X is rounded relative to its parts, not to its (possibly cancelled)
+                        # offset from the origin: a crossing at the window's corner has a tiny
+                        # term whose error is still eps x the edge's length.
+                        magnitude += ((abs(px0 - ox) + abs(t * dx)) * abs(py1 - qy1)
+                                      + (abs(py0 - oy) + abs(t * dy)) * abs(px1 - qx1)) / 2.0
         t_a, m_a = _inside_edges(A_, a_edges, na, a_count, B_, b, ox, oy, True)
         t_b, m_b = _inside_edges(B_, b_edges, nb_, b_count, A_, a, ox, oy, False)
         out[k] = total + t_a + t_b
