@@ -369,9 +369,10 @@ def check_against_each_other(P):
 
 
 def test_a_vertex_the_cut_rounded_off_the_neighbours_edge():
-    """Found by hypothesis: split left piece 5's corner 1e-11 m off the line piece 0's edge lies
-    on (a touch at one point, exactly 0) and gave piece 2 a vertex 1e-11 m away from 5's, a
-    real sliver of 2.7e-11 m² (GEOS says 3.6e-11)."""
+    """Found by hypothesis (three of a partition's pieces): split left the third piece's corner
+    1e-11 m off the line the first piece's edge lies on (a touch at one point, exactly 0) and gave
+    the second a vertex 1e-11 m away from the third's, a real sliver of 2.7e-11 m² (GEOS says
+    3.6e-11)."""
     P = np.array(shapely.from_wkt([
         "POLYGON ((200050 100000, 200020.80734182737 99986.63975945543, 200000 100000, "
         "200000 100005.90981571695, 200027.0151152934 100042.07354924039, 200050 100000))",
