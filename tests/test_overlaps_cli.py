@@ -30,6 +30,13 @@ def test_overlaps_writes_the_table_and_can_save_it(geohub, real_store_path, tmp_
     assert len(saved) == 53
 
 
+def test_save_with_a_file_side_fails_before_writing_anything(geohub, real_store_path, tmp_path):
+    out = tmp_path / "o.csv"
+    result = geohub("overlaps", "lad:2021", LEP_FILE, "--output", out, "--save")
+    assert result.exit_code != 0 and "--save needs two stored levels" in result.output
+    assert not out.exists()
+
+
 def test_overlaps_between_a_file_and_a_level_and_by_lookup(geohub, real_store_path, tmp_path):
     result = geohub("overlaps", "lad:2021", LEP_FILE, "--min-share", "0.05", "--output", tmp_path / "o.csv")
     assert result.exit_code == 0, result.output

@@ -95,6 +95,8 @@ def overlaps_command(source, target, method, points, lookup, min_share, output, 
     from geohub.geography.specs import resolve_areas
     from geohub.overlaps import overlap_report
     src, tgt = resolve_areas(source, get_store), resolve_areas(target, get_store)
+    if save and not (src.stored and tgt.stored):  # before any output is written
+        raise InputError("--save needs two stored levels.", "Write both as LEVEL:VINTAGE.")
     table = relationship_table(src, tgt, method, points, lookup, min_share, engine)
     out = _named(table, src, tgt)
     if output:
@@ -110,8 +112,6 @@ def overlaps_command(source, target, method, points, lookup, min_share, output, 
                f"{stats['sources_in_several_targets']} sources in several targets; "
                f"{stats['unassigned']} in none; slivers: {stats.get('slivers', {})}.", err=True)
     if save:
-        if not (src.stored and tgt.stored):
-            raise InputError("--save needs two stored levels.", "Write both as LEVEL:VINTAGE.")
         with get_store().transaction() as tx:
             tx.replace_relationships(src.level, src.vintage, tgt.level, tgt.vintage, method, table, None)
         click.echo(f"Saved as relationships {src.level} {src.vintage} -> {tgt.level} {tgt.vintage} "
