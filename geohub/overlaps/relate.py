@@ -20,8 +20,9 @@ from geohub.store.schema import STORAGE_SRID
 METHODS = ("area", "best-fit", "lookup")
 # The indexes relate builds (trees, edges) are cached on the frames' geometry arrays and shared by
 # every caller, and building them lazily from two threads at once would do the work twice or
-# half; best-fit's predicate queries use GEOS prepared geometries, which are not safe to use from two threads at once. So
-# spatial work runs one call at a time per process (processes, e.g. gunicorn workers, scale).
+# half; best-fit's predicate queries use GEOS prepared geometries, which are not safe to use from
+# two threads at once. So spatial work runs one call at a time per process (processes, e.g.
+# gunicorn workers, scale).
 SPATIAL_LOCK = threading.RLock()
 COLUMNS = ["source_code", "target_code", "share", "method", "intersection_area", "source_area"]
 

@@ -52,8 +52,7 @@ def resolve_slivers(table: pd.DataFrame, tolerance: float = DEFAULT_TOLERANCE,
             report.append((row.source_code, row.target_code, row.share,
                            float(new["share"].iloc[0]) if len(new) else 0.0, "best-fit",
                            row.intersection_area))
-        t = pd.concat([t[~t["source_code"].isin(resolved)],
-                       fit.assign(method=fit["method"])], ignore_index=True)
+        t = pd.concat([t[~t["source_code"].isin(resolved)], fit], ignore_index=True)
     t = t.sort_values(["source_code", "target_code"]).reset_index(drop=True)
     rep = pd.DataFrame(report, columns=["source_code", "target_code", "share", "new_share", "action",
                                         "intersection_area"])
