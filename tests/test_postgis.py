@@ -92,3 +92,24 @@ def test_overlaps_cli_in_postgis(real_template, postgis_store_url, tmp_path):
     refused = run(postgis_store_url, "overlaps", "lad:2021", BOUNDARIES / "lep" / "LEP_May2021_EN_BUC.geojson",
                   "--engine", "postgis")
     assert refused.exit_code != 0 and "two stored levels" in refused.output
+
+
+def test_a_refused_open_returns_its_pooled_connection(postgis_store_url):
+    """A schema from a newer geohub is refused with what to do, every time, and each refusal
+    gives its connection back: more refusals than the pool holds (8) do not exhaust it."""
+    from geohub.errors import StoreError
+    from geohub.store.postgis import PostGISStore
+    from geohub.store.schema import SCHEMA_VERSION
+    setup = PostGISStore(postgis_store_url, pooled=False)
+    setup.conn.execute("UPDATE geohub_meta SET value = %s WHERE key = 'schema_version'",
+                       (str(SCHEMA_VERSION + 1),))
+    for _ in range(12):
+        with pytest.raises(StoreError, match="newer geohub") as err:
+            PostGISStore(postgis_store_url)
+        assert "Upgrade geohub" in err.value.hint
+    setup.conn.execute("UPDATE geohub_meta SET value = %s WHERE key = 'schema_version'",
+                       (str(SCHEMA_VERSION),))
+    setup.close()
+    store = PostGISStore(postgis_store_url)
+    assert store.revision() is not None
+    store.close()
