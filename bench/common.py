@@ -10,14 +10,19 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 
 
-def _version(name: str) -> str | None:
+def shared_data() -> Path:
+    """The shared real data folder (``../shared/data`` beside the repository, or GEOHUB_SHARED_DATA)."""
+    return Path(os.environ.get("GEOHUB_SHARED_DATA", REPO.parent / "shared" / "data"))
+
+
+def package_version(name: str) -> str | None:
     try:
         return version(name)
     except PackageNotFoundError:
         return None
 
 
-def _git(*args) -> str | None:
+def git(*args) -> str | None:
     try:
         return subprocess.run(["git", "-C", str(REPO), *args], capture_output=True, text=True,
                               timeout=10).stdout.strip()
@@ -39,7 +44,7 @@ def machine_info(packages: tuple[str, ...], watched: tuple[str, ...] = ("geohub"
         "cpu_count": os.cpu_count(),
         "cpus_usable": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
         "cpu_model": cpu_model, "platform": platform.platform(), "python": platform.python_version(),
-        **{name: _version(name) for name in packages},
-        "geohub_commit": _git("rev-parse", "HEAD"),
-        "modified": {path: bool(_git("status", "--porcelain", "--", path)) for path in watched},
+        **{name: package_version(name) for name in packages},
+        "geohub_commit": git("rev-parse", "HEAD"),
+        "modified": {path: bool(git("status", "--porcelain", "--", path)) for path in watched},
     }

@@ -45,8 +45,9 @@ for extra in (REPO, REPO / "bench", REPO / "tests"):
         sys.path.insert(0, str(extra))  # the working tree's geohub, map_bench, tests/live.py
 
 from live import CHROMIUM_ARGS, chromium_path, serve  # noqa: E402
+from common import shared_data  # noqa: E402
 from map_bench import (INDICATOR, INDICATOR_FILE, build_store, machine_info, ratio,  # noqa: E402
-                       shared_data, stats, timed)
+                       stats, timed)
 from PIL import Image  # noqa: E402
 
 from geohub import create_app  # noqa: E402

@@ -26,12 +26,12 @@ import re
 import resource
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -41,10 +41,12 @@ BENCH = Path(__file__).resolve().parent
 if str(BENCH) not in sys.path:
     sys.path.insert(0, str(BENCH))
 
-from map_bench import build_store, machine_info, shared_data  # noqa: E402
+from common import git, package_version, shared_data  # noqa: E402
+from map_bench import build_store, machine_info  # noqa: E402
 
 from geohub.store import open_store  # noqa: E402
 from geohub.store.copy import copy_store  # noqa: E402
+from tests.postgres import free_port, postgis_server  # noqa: E402
 
 DEFAULT_OUTPUT = REPO / "bench" / "results" / "load.json"
 GUNICORN = REPO / ".venv" / "bin" / "gunicorn"
@@ -81,8 +83,8 @@ URL_MIX = [
 # Workers and threads: see bench/README.md. In short, on 2 cores: 3 workers (cores + 1, so that a
 # worker waiting on the store or the disk leaves no core idle; 2 to 4 gave the same warm throughput,
 # and every extra worker repeats the cold work of filling its in-memory caches) and ONE thread each:
-# with --threads > 1 workers crash (SIGSEGV) on a cold cache, because geohub's cached geometries are
-# prepared by shapely/GEOS in place and GEOS prepared geometries are not thread-safe.
+# the work is CPU-bound and spatial work runs one call at a time per process (SPATIAL_LOCK in
+# geohub/overlaps/relate.py), so more threads add no throughput.
 DEFAULT_WORKERS, DEFAULT_THREADS, DEFAULT_WORKER_CLASS = 3, 1, "gthread"
 
 GUNICORN_CONF = '''\
@@ -183,12 +185,6 @@ end
 
 
 # ------------------------------------------------------------------------------------------ helpers
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 def lua_script(max_artifacts: int) -> str:
     rows = []
@@ -426,7 +422,7 @@ def server_env(store: str, gpkg: Path, pg_url: str | None, cache: Path) -> dict:
 
 
 def measure_store(store: str, args, gpkg: Path, pg_url: str | None, folder: Path, script: Path,
-                  artifact_kinds: list) -> dict:
+                  artifact_urls: list) -> dict:
     cache = folder / f"cache-{store}"
     cache.mkdir()   # new and empty: the cold run starts with no artifact
     server_dir = folder / f"server-{store}"
@@ -475,7 +471,7 @@ def measure_store(store: str, args, gpkg: Path, pg_url: str | None, folder: Path
         found = runs["warm"]["artifacts_discovered"] or runs["cold"]["artifacts_discovered"]
         urls = [(k, v) for k, v in URL_MIX if k != "artifact"] + [("artifact", u) for u in found]
         result["url_check"] = check_urls(server.port, urls)
-        artifact_kinds.extend(found)
+        artifact_urls.extend(found)
         result["runs"] = runs
     finally:
         result["stop"] = server.stop()
@@ -484,8 +480,7 @@ def measure_store(store: str, args, gpkg: Path, pg_url: str | None, folder: Path
         result["server_log_problem_count"] = len(problems)
     cache_files = [p for p in cache.rglob("*") if p.is_file()]
     result["cache_dir_after"] = {"files": len(cache_files),
-                                 "objects": len(list((cache / "objects").rglob("*"))) if (
-                                     cache / "objects").exists() else 0,
+                                 "objects": sum(1 for p in cache_files if "objects" in p.parts),
                                  "bytes": sum(p.stat().st_size for p in cache_files)}
     return result
 
@@ -503,16 +498,12 @@ def database_info(url: str) -> dict:
 def working_tree() -> dict:
     """Which geohub is measured: the commit and any uncommitted change under geohub/ and static/
     (another developer may be editing them; workers import the code when they start)."""
-    def git(*cmd):
-        try:
-            return subprocess.run(["git", "-C", str(REPO), *cmd], capture_output=True, timeout=20).stdout
-        except (OSError, subprocess.SubprocessError):
-            return b""
     import hashlib
-    diff = git("diff", "HEAD", "--", "geohub", "static", "wsgi.py")
-    return {"commit": git("rev-parse", "HEAD").decode().strip(),
-            "modified": git("status", "--porcelain", "--", "geohub", "static", "wsgi.py").decode().split("\n")[:-1],
-            "diff_sha256": hashlib.sha256(diff).hexdigest() if diff else None}
+    paths = ("geohub", "static", "wsgi.py")
+    diff = git("diff", "HEAD", "--", *paths)
+    return {"commit": git("rev-parse", "HEAD"),
+            "modified": (git("status", "--porcelain", "--", *paths) or "").splitlines(),
+            "diff_sha256": hashlib.sha256(diff.encode()).hexdigest() if diff else None}
 
 
 def run(args) -> dict:
@@ -545,9 +536,9 @@ def run(args) -> dict:
         artifact_urls: list = []
         results = {}
         stores = args.stores
-        if "postgis" in stores:
-            from tests.postgres import postgis_server
-            with postgis_server() as base_url:
+        with (postgis_server() if "postgis" in stores else nullcontext()) as base_url:
+            pg_url = None
+            if base_url:
                 pg_url = postgis_url_with_schema(base_url)
                 print("copying the store into PostGIS ...", flush=True)
                 t0 = time.perf_counter()
@@ -555,12 +546,8 @@ def run(args) -> dict:
                     counts = copy_store(src, dst, replace=True)
                 report["postgis"] = {"schema": SCHEMA, "copy_seconds": round(time.perf_counter() - t0, 1),
                                      "rows_copied": counts, **database_info(pg_url)}
-                for store in stores:
-                    results[store] = measure_store(store, args, gpkg, pg_url, folder, script,
-                                                   artifact_urls)
-        else:
             for store in stores:
-                results[store] = measure_store(store, args, gpkg, None, folder, script, artifact_urls)
+                results[store] = measure_store(store, args, gpkg, pg_url, folder, script, artifact_urls)
     report["results"] = results
     report["code_at_end"] = working_tree()
     report["code_changed_during_run"] = report["code_at_end"] != report["code_at_start"]
@@ -584,14 +571,6 @@ def run(args) -> dict:
         "benchmark_seconds": round(time.perf_counter() - started, 1),
     }
     return report
-
-
-def package_version(name: str) -> str | None:
-    from importlib.metadata import PackageNotFoundError, version
-    try:
-        return version(name)
-    except PackageNotFoundError:
-        return None
 
 
 def wrk_version() -> str | None:
@@ -645,7 +624,7 @@ def main(argv=None) -> int:
     parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS,
                         help=f"gunicorn workers (default {DEFAULT_WORKERS})")
     parser.add_argument("--threads", type=int, default=DEFAULT_THREADS,
-                        help=f"threads per worker (default {DEFAULT_THREADS}: more crash, see bench/README.md)")
+                        help=f"threads per worker (default {DEFAULT_THREADS}: the work is CPU-bound, see bench/README.md)")
     parser.add_argument("--worker-class", default=DEFAULT_WORKER_CLASS,
                         help=f"gunicorn worker class (default {DEFAULT_WORKER_CLASS}: keep-alive)")
     parser.add_argument("--wrk-threads", type=int, default=2, help="wrk threads (default 2)")

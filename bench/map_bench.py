@@ -23,7 +23,6 @@ import argparse
 import gc
 import gzip
 import json
-import os
 import re
 import statistics
 import sys
@@ -64,10 +63,6 @@ GZIP_LEVEL = 6
 TARGET_BYTES_RATIO = 0.25
 TARGET_TIME_RATIO = 0.05
 DEFAULT_OUTPUT = REPO / "bench" / "results" / "map.json"
-
-
-def shared_data() -> Path:
-    return Path(os.environ.get("GEOHUB_SHARED_DATA", REPO.parent / "shared" / "data"))
 
 
 def gzip_size(data: bytes | str) -> int:
@@ -431,7 +426,7 @@ def run(data_dir: Path) -> dict:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="JSON report path")
-    parser.add_argument("--data", type=Path, default=shared_data(), help=argparse.SUPPRESS)
+    parser.add_argument("--data", type=Path, default=common.shared_data(), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if not args.data.is_dir():
         parser.error(f"no shared data folder at {args.data}: set GEOHUB_SHARED_DATA")

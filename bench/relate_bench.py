@@ -22,7 +22,6 @@ import argparse
 import gc
 import json
 import math
-import os
 import subprocess
 import sys
 import time
@@ -79,10 +78,6 @@ DEFAULT_REPS = 3
 METHODS = ("relate_cold", "relate_warm", "overlay", "tobler_area_interpolate", "tobler_area_table")
 
 
-def shared_data() -> Path:
-    return Path(os.environ.get("GEOHUB_SHARED_DATA", REPO.parent / "shared" / "data"))
-
-
 # ---------------------------------------------------------------------------------------- inputs
 
 @dataclass
@@ -120,7 +115,7 @@ def square_grid(n_cells: int, bounds) -> gpd.GeoDataFrame:
 
 
 def load_case(name: str, data_dir: Path | str | None = None) -> Case:
-    data_dir = str(data_dir or shared_data())
+    data_dir = str(data_dir or common.shared_data())
     if name in DENSE_CASES:
         base, step = DENSE_CASES[name]
         case = load_case(base, data_dir)
@@ -454,7 +449,7 @@ def main(argv=None) -> int:
     parser.add_argument("--cases", help="comma-separated case names to run (default: all)")
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="JSON report path")
     parser.add_argument("--no-memory", action="store_true", help="skip the child-process memory runs")
-    parser.add_argument("--data", default=str(shared_data()), help=argparse.SUPPRESS)
+    parser.add_argument("--data", default=str(common.shared_data()), help=argparse.SUPPRESS)
     parser.add_argument("--child", nargs=2, metavar=("CASE", "METHOD"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:

@@ -28,7 +28,7 @@ def _bindir() -> Path:
                        "postgresql-15-postgis-3 (.ci/setup test installs them).")
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -52,7 +52,7 @@ def postgis_server():
     folder = Path(tempfile.mkdtemp(prefix="geohub-pg-"))
     if user:
         shutil.chown(folder, user)
-    data, port = folder / "data", _free_port()
+    data, port = folder / "data", free_port()
     _run([str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres"], user)
     _run([str(bindir / "pg_ctl"), "-D", str(data), "-o",
           f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off", "-l",
