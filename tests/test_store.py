@@ -130,3 +130,21 @@ def test_relationships_and_indicators_round_trip(store):
     assert store.area_values("nowhere").empty
     with pytest.raises(NotFound, match="no indicator 'gdp'"):
         store.indicator("gdp")
+
+
+def test_migrate_takes_a_gpkg_url_and_refuses_a_missing_source(geohub, tmp_path):
+    """``geohub migrate`` reads a GeoPackage given as ``gpkg://PATH`` (as open_store does), and a
+    source that does not exist is refused without creating it."""
+    from geohub.store import open_store
+    source, copy = tmp_path / "a.gpkg", tmp_path / "b.gpkg"
+    with open_store(source) as s:
+        write(s, "lad", 2021, areas_frame([("E1", "One"), ("E2", "Two")]))
+        before = snapshot(s)
+    result = geohub("migrate", "--from", f"gpkg://{source}", "--to", copy)
+    assert result.exit_code == 0, result.output
+    with open_store(copy) as c:
+        assert snapshot(c) == before
+    missing = tmp_path / "missing.gpkg"
+    result = geohub("migrate", "--from", f"gpkg://{missing}", "--to", tmp_path / "c.gpkg")
+    assert result.exit_code != 0 and "There is no store" in result.output
+    assert not missing.exists()

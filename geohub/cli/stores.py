@@ -16,9 +16,9 @@ def migrate_command(source, target, replace):
     from pathlib import Path
 
     from geohub.errors import NotFound
-    from geohub.store import open_store
+    from geohub.store import gpkg_path, is_database_url, open_store
     from geohub.store.copy import copy_store
-    if not source.startswith(("postgresql://", "postgres://")) and not Path(source).exists():
+    if not is_database_url(source) and not Path(gpkg_path(source)).exists():
         raise NotFound(f"There is no store at {source}.", "Give the path of an existing GeoPackage store.")
     with open_store(source) as src, open_store(target) as dst:
         counts = copy_store(src, dst, replace=replace)

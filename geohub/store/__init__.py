@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from geohub.store.base import BoundarySet, Changes, Store, StoreWriter
 
-__all__ = ["BoundarySet", "Changes", "Store", "StoreWriter", "open_store", "resolve_store"]
+__all__ = ["BoundarySet", "Changes", "Store", "StoreWriter", "gpkg_path", "is_database_url", "open_store",
+           "resolve_store"]
 
 
 def resolve_store(store_or_factory) -> Store:
@@ -12,11 +13,21 @@ def resolve_store(store_or_factory) -> Store:
     return store_or_factory() if callable(store_or_factory) else store_or_factory
 
 
+def is_database_url(url) -> bool:
+    """Does ``url`` name a PostGIS store (``postgresql://...``) rather than a GeoPackage file?"""
+    return str(url).startswith(("postgresql://", "postgres://"))
+
+
+def gpkg_path(url) -> str:
+    """The file of a GeoPackage store given as a path or as ``gpkg://PATH``."""
+    return str(url).removeprefix("gpkg://")
+
+
 def open_store(url: str) -> Store:
-    """Open the store at ``url``: ``postgresql://...`` for PostGIS, otherwise a GeoPackage path."""
-    text = str(url)
-    if text.startswith(("postgresql://", "postgres://")):
+    """Open the store at ``url``: ``postgresql://...`` for PostGIS, otherwise a GeoPackage path
+    (or ``gpkg://PATH``)."""
+    if is_database_url(url):
         from geohub.store.postgis import PostGISStore
-        return PostGISStore(text)
+        return PostGISStore(str(url))
     from geohub.store.gpkg import GeoPackageStore
-    return GeoPackageStore(text.removeprefix("gpkg://"))
+    return GeoPackageStore(gpkg_path(url))
