@@ -127,6 +127,7 @@ def test_relationships_and_indicators_round_trip(store):
     assert back["value"].iloc[0] == 1.5 and np.isnan(back["value"].iloc[1]) and back["flag"].iloc[1] == "x"
     mine = store.area_values("B")
     assert mine[["indicator", "period", "flag"]].values.tolist() == [["pop", "2020", "x"]]
+    assert mine["vintage"].dtype == back["vintage"].dtype == "Int64"  # alike on both stores
     assert store.area_values("nowhere").empty
     with pytest.raises(NotFound, match="no indicator 'gdp'"):
         store.indicator("gdp")

@@ -189,20 +189,21 @@ class SqlStore(Store):
             metas.append({**extra, **{k: _none_if_nan(v) for k, v in row.items()}})
         return metas
 
-    def indicator_values(self, indicator_id, *, level=None, vintage=None, period=None):
-        where, params = self._where(indicator=indicator_id, level=level, vintage=vintage,
-                                    period=period)
-        frame = self._query(f"SELECT {', '.join(VALUE_COLUMNS)} FROM indicator_values{where}"
-                            " ORDER BY level, vintage, period, area_code", params)
+    def _values(self, columns: list[str], order: str, **filters) -> pd.DataFrame:
+        """Rows of indicator_values matching ``filters``, vintages as nullable ints, values as floats."""
+        where, params = self._where(**filters)
+        frame = self._query(f"SELECT {', '.join(columns)} FROM indicator_values{where} ORDER BY {order}",
+                            params)
         frame["vintage"] = _nullable_int(frame["vintage"])
         frame["value"] = pd.to_numeric(frame["value"], errors="coerce").astype(float)
         return frame
 
+    def indicator_values(self, indicator_id, *, level=None, vintage=None, period=None):
+        return self._values(VALUE_COLUMNS, "level, vintage, period, area_code",
+                            indicator=indicator_id, level=level, vintage=vintage, period=period)
+
     def area_values(self, area_code):
-        frame = self._query("SELECT indicator, " + ", ".join(VALUE_COLUMNS) + " FROM indicator_values"
-                            " WHERE area_code = ? ORDER BY indicator, period", (area_code,))
-        frame["value"] = pd.to_numeric(frame["value"], errors="coerce").astype(float)
-        return frame
+        return self._values(["indicator", *VALUE_COLUMNS], "indicator, period", area_code=area_code)
 
     def dump_table(self, table: str) -> tuple[list[str], list[tuple]]:
         """Every row of a store table, geometries as WKB (for copying a store losslessly)."""
