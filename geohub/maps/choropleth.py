@@ -17,16 +17,19 @@ from branca.element import MacroElement
 from jinja2 import Environment, FileSystemLoader, Template, select_autoescape
 
 from geohub.geography.levels import get_level
-from geohub.maps.assets import MissingAssetError, localise, remote_asset_urls
+from geohub.maps.assets import UPSTREAM_URLS, MissingAssetError, localise, remote_asset_urls
 from geohub.maps.model import MapData
 from geohub.maps.palettes import MISSING_COLOUR, OUTLINE_COLOUR, OVERLAY_STYLES
 
 _TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
                          autoescape=select_autoescape(["html"]))
-# Only what these maps use: Leaflet and topojson (folium's jQuery/Bootstrap/Font Awesome are not).
-MAP_JS = [("leaflet", "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js"),
-          ("topojson", "https://cdnjs.cloudflare.com/ajax/libs/topojson/1.6.9/topojson.min.js")]
-MAP_CSS = [("leaflet_css", "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css")]
+# The only front-end assets these maps use, by folium's names: Leaflet and topojson (folium's
+# jQuery/Bootstrap/Font Awesome are not). Pages link them, HTML exports inline them (MAP_ASSETS).
+MAP_JS_NAMES = ("leaflet", "topojson")
+MAP_CSS_NAMES = ("leaflet_css",)
+MAP_ASSETS = MAP_JS_NAMES + MAP_CSS_NAMES
+MAP_JS = [(name, UPSTREAM_URLS[name]) for name in MAP_JS_NAMES]  # localise() points them at our copies
+MAP_CSS = [(name, UPSTREAM_URLS[name]) for name in MAP_CSS_NAMES]
 
 
 class TopoLayer(folium.map.Layer):
