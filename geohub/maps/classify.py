@@ -8,13 +8,10 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass
 
+import mapclassify
 import numpy as np
 
 from geohub.errors import InputError
-
-with warnings.catch_warnings():  # mapclassify warns that numba (optional) is absent
-    warnings.simplefilter("ignore", UserWarning)
-    import mapclassify
 
 SCHEMES = {
     "quantiles": "Quantiles",
