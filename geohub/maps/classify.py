@@ -2,13 +2,17 @@
 
 Schemes: ``quantiles``, ``equal_interval``, ``natural_breaks`` (Fisher–Jenks) and ``user`` (breaks
 given). Missing values get no class (-1): they are drawn in their own colour and legend entry.
+
+mapclassify is imported by ``classify()`` on its first call, not with this module: its import
+(scipy, scikit-learn, numba compiling its kernels) takes seconds, and the web app imports this
+module at start-up (pages for ``SCHEMES``, the map model for ``classify``). The first map a process
+classifies pays that import instead.
 """
 from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
 
-import mapclassify
 import numpy as np
 
 from geohub.errors import InputError
@@ -66,6 +70,7 @@ def classify(values, scheme: str = DEFAULT_SCHEME, k: int = DEFAULT_K,
     classes = np.full(len(x), -1, dtype=int)
     if not present.any():
         return Classification(scheme, (), classes, None)
+    import mapclassify  # here, not at module level: see the module docstring
     data = x[present]
     if scheme == "user":
         if not breaks:
