@@ -75,16 +75,14 @@ def classify(values, scheme: str = DEFAULT_SCHEME, k: int = DEFAULT_K,
     if scheme == "user":
         if not breaks:
             raise InputError("User-defined classes need breaks.", "Give them as breaks=10,20,30.")
-        bins = sorted(set(breaks))
-        if bins[-1] < data.max():
-            bins.append(float(data.max()))
-        classifier = mapclassify.UserDefined(data, bins)
+        # UserDefined adds the maximum as a last bin when the breaks stop below it
+        classifier = mapclassify.UserDefined(data, sorted(set(breaks)))
     else:
         unique = np.unique(data)
-        k = min(int(k), len(unique))  # no more classes than distinct values
+        k = min(int(k), len(unique))  # no more classes than distinct values (at least one)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             classifier = {"quantiles": mapclassify.Quantiles, "equal_interval": mapclassify.EqualInterval,
-                          "natural_breaks": mapclassify.FisherJenks}[scheme](data, k=max(k, 1))
+                          "natural_breaks": mapclassify.FisherJenks}[scheme](data, k=k)
     classes[present] = classifier.yb
     return Classification(scheme, tuple(float(b) for b in classifier.bins), classes, float(data.min()))
