@@ -72,7 +72,6 @@ class RenderedMap:
     html: str
     script: str
     legend: str
-    map_id: str
 
 
 def build_folium_map(data: MapData, *, topology_url=None, topology_data=None,
@@ -85,7 +84,7 @@ def build_folium_map(data: MapData, *, topology_url=None, topology_data=None,
             return {"data": topology_data(level, vintage)}
         return {"url": topology_url(level, vintage)}
 
-    fmap = _bare_map(lonlat_bounds(data.table), static_url)
+    fmap = _bare_map(lonlat_bounds(data.table))
     if tiles:
         folium.TileLayer(tiles=tiles[0], attr=html.escape(tiles[1]), name="Base map").add_to(fmap)
     legend_id = f"legend-{fmap.get_name()}"
@@ -124,7 +123,7 @@ def render_map(data: MapData, *, topology_url=None, topology_data=None, static_u
                  "dash": OVERLAY_STYLES[o]["dashArray"], "weight": OVERLAY_STYLES[o]["weight"]}
                 for o in data.request.overlays if o in data.overlay_vintages]
     legend = _TEMPLATES.get_template("legend.html").render(
-        legend_id=f"legend-{fmap.get_name()}", layer=fmap.get_name(), title=data.title,
+        legend_id=f"legend-{fmap.get_name()}", title=data.title,
         unit=data.unit, rows=data.legend(), overlays=overlays)
     return _page_parts(fmap, legend)
 
@@ -135,8 +134,7 @@ def _page_parts(fmap: folium.Map, legend: str) -> RenderedMap:
     root.render()
     # Folium's figure template wraps its script part in a <script> element: so do we.
     parts = RenderedMap(header=root.header.render(), html=root.html.render(),
-                        script=f"<script>{root.script.render()}</script>", legend=legend,
-                        map_id=fmap.get_name())
+                        script=f"<script>{root.script.render()}</script>", legend=legend)
     remote = remote_asset_urls(parts.header + parts.html)
     if remote:
         raise MissingAssetError(None, ", ".join(remote))
@@ -151,7 +149,9 @@ def lonlat_bounds(frame) -> tuple[float, float, float, float]:
     return tuple(box.segmentize(box.length.iloc[0] / 400).to_crs(4326).total_bounds)
 
 
-def _bare_map(bounds, static_url: str) -> folium.Map:
+def _bare_map(bounds) -> folium.Map:
+    """An empty map fitted to lon/lat ``bounds`` (minx, miny, maxx, maxy) that asks only for
+    MAP_JS and MAP_CSS (``localise`` points them at our copies)."""
     minx, miny, maxx, maxy = bounds
     fmap = folium.Map(tiles=None, control_scale=True, zoom_snap=0.25)
     fmap.default_js, fmap.default_css = list(MAP_JS), list(MAP_CSS)
@@ -163,7 +163,7 @@ def render_overlap_map(source, target, marked: list[str], *, topology_url,
                        static_url: str = "/static") -> RenderedMap:
     """Outlines of two levels, ``(level, vintage, bounds_4326)`` each, with the sources that lie in
     several targets marked."""
-    fmap = _bare_map(source[2], static_url)
+    fmap = _bare_map(source[2])
     legend_id = f"legend-{fmap.get_name()}"
     plain = {"color": OUTLINE_COLOUR, "weight": 1, "dashArray": None}
     TopoLayer("overlay", html.escape(get_level(source[0]).plural), {
@@ -182,14 +182,14 @@ def render_overlap_map(source, target, marked: list[str], *, topology_url,
     overlays = [{"level": lv, "label": get_level(lv).plural, "color": st["color"], "dash": st["dashArray"],
                  "weight": st["weight"]} for lv, st in ((source[0], plain), (target[0], style))]
     legend = _TEMPLATES.get_template("legend.html").render(
-        legend_id=legend_id, layer=fmap.get_name(), title="Boundaries", unit=None, rows=[],
+        legend_id=legend_id, title="Boundaries", unit=None, rows=[],
         overlays=overlays)
     return _page_parts(fmap, legend)
 
 
 def render_area_map(area_geojson: dict, bounds, *, static_url: str = "/static") -> RenderedMap:
     """A small map of one area (its GeoJSON carries only its code)."""
-    fmap = _bare_map(bounds, static_url)
+    fmap = _bare_map(bounds)
     folium.GeoJson(area_geojson, name="Area",
                    style_function=lambda _: {"color": "#1d70b8", "weight": 2, "fillOpacity": 0.2}
                    ).add_to(fmap)
