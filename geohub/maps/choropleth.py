@@ -169,7 +169,7 @@ def render_overlap_map(source, target, marked: list[str], *, topology_url,
     TopoLayer("overlay", html.escape(get_level(source[0]).plural), {
         "url": topology_url(source[0], source[1]), "level": source[0], "style": plain,
         "legend": legend_id}).add_to(fmap)
-    style = OVERLAY_STYLES.get(target[0], {"color": "#d4351c", "weight": 2.5, "dashArray": None})
+    style = OVERLAY_STYLES.get(target[0], OVERLAY_STYLES["lep"])  # a level with no style: as LEPs
     TopoLayer("overlay", html.escape(get_level(target[0]).plural), {
         "url": topology_url(target[0], target[1]), "level": target[0], "style": style,
         "legend": legend_id}).add_to(fmap)
