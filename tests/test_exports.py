@@ -1,7 +1,8 @@
-"""Exports: images of the right size and resolution with the map's colours, one-page PDFs, SVG
-that parses, CSV and GeoJSON equal to the map's values, a self-contained HTML file that works with
-the network off, and the CLI."""
+"""Exports: images of the right size and resolution with each area in the map's colour, one-page
+PDFs, SVG that parses, CSV and GeoJSON equal to the map's values and to the source file's, a
+self-contained HTML file that works with the network off, and the CLI."""
 import bisect
+import csv
 import io
 import json
 import re
@@ -12,7 +13,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import ARTIFACTS
+from conftest import ARTIFACTS, INDICATORS
 from live import browser
 
 pytestmark = pytest.mark.real_data
@@ -23,6 +24,12 @@ CLASSES = 5  # QUERY's: the default k
 def map_values(client, query=QUERY):
     data = client.get(f"/api/indicators/pop?{query}").get_json()
     return {v["code"]: v["value"] for v in data["values"]}, data
+
+
+def source_population() -> dict[str, int]:
+    """LAD 2021 code -> total population, read straight from the indicator's source CSV."""
+    with open(INDICATORS / "ons_mye_mid2020_LAD21_EW_by_single_year_of_age.csv", newline="") as fh:
+        return {r["ltla21_code"]: int(r["total_population"]) for r in csv.DictReader(fh)}
 
 
 def legend_colours(client):
@@ -142,7 +149,6 @@ def test_svg_parses_and_carries_the_colours(client):
 
 
 def test_csv_equals_the_map_values(client):
-    import csv
     response = client.get(f"/maps/pop.csv?{QUERY}")
     assert response.headers["Content-Disposition"] == 'attachment; filename="pop_lad_2021_2020.csv"'
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
@@ -153,16 +159,22 @@ def test_csv_equals_the_map_values(client):
         assert (row["value"] == "" and expected is None) or float(row["value"]) == expected
     total = sum(float(r["value"]) for r in rows if r["value"])
     assert total == pytest.approx(sum(v for v in values.values() if v is not None))
+    # ... and the map's values are the source's: every LAD in England and Wales, nothing elsewhere
+    source = source_population()
+    exported = {r["code"]: float(r["value"]) for r in rows if r["value"]}
+    assert exported == source and exported["E06000057"] == 323_820      # Northumberland
+    assert total == sum(source.values()) == 59_719_724
 
 
 def test_aggregated_csv_carries_the_trace(client):
-    import csv
     rows = list(csv.DictReader(io.StringIO(client.get("/maps/pop.csv?level=lep&vintage=2021").get_data(as_text=True))))
     values, data = map_values(client, "level=lep&vintage=2021")
     assert {"trace", "mode", "method"} <= set(rows[0])
     row = next(r for r in rows if r["code"] == "E37000005")        # Cornwall and Isles of Scilly
     assert set(row["trace"].split("; ")) == {"E06000052:1", "E06000053:1"}
     assert float(row["value"]) == values["E37000005"]
+    source = source_population()
+    assert float(row["value"]) == source["E06000052"] + source["E06000053"]
 
 
 def test_geojson_export(client):
@@ -172,6 +184,10 @@ def test_geojson_export(client):
     assert props["E08000003"]["value"] == map_values(client)[0]["E08000003"]
     assert props["S12000005"]["value"] is None and props["S12000005"]["class"] == -1
     assert body["geohub"]["level"] == "lad" and len(body["geohub"]["breaks"]) == 5
+    source = source_population()
+    assert {code: p["value"] for code, p in props.items() if p["value"] is not None} == source
+    assert props["E08000003"]["value"] == source["E08000003"] == 555_741   # Manchester
+    assert sum(p["value"] for p in props.values() if p["value"] is not None) == sum(source.values())
     colours = area_colours(client)
     assert {code: p["colour"] or legend_colours(client)[-1] for code, p in props.items()} == colours
 
