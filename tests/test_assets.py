@@ -290,7 +290,7 @@ def test_geohub_pages_refuse_a_remote_asset():
 
     from geohub.maps import choropleth
     areas = gpd.GeoDataFrame({"code": ["E1"]}, geometry=[shapely.box(-1, 52, 0, 53)], crs=4326)
-    fmap = choropleth._bare_map(areas.total_bounds, "/static")
+    fmap = choropleth._bare_map(areas.total_bounds)
     fmap.get_root().header.add_child(
         folium.Element('<script src="https://cdn.example/evil.js"></script>'), name="evil")
     with pytest.raises(MissingAssetError):

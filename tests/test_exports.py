@@ -1,19 +1,24 @@
-"""Exports: images of the right size and resolution with the map's colours, one-page PDFs, SVG
-that parses, CSV and GeoJSON equal to the map's values, a self-contained HTML file that works with
-the network off, and the CLI."""
+"""Exports: images of the right size and resolution with each area in the map's colour, one-page
+PDFs, SVG that parses, CSV and GeoJSON equal to the map's values and to the source file's, a
+self-contained HTML file that works with the network off, and the CLI."""
+import bisect
+import csv
 import io
 import json
+import re
 import xml.etree.ElementTree as ET
+from urllib.parse import parse_qsl
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import ARTIFACTS
+from conftest import ARTIFACTS, INDICATORS
 from live import browser
 
 pytestmark = pytest.mark.real_data
 QUERY = "level=lad&vintage=2021&period=2020&overlay=lep"
+CLASSES = 5  # QUERY's: the default k
 
 
 def map_values(client, query=QUERY):
@@ -21,17 +26,75 @@ def map_values(client, query=QUERY):
     return {v["code"]: v["value"] for v in data["values"]}, data
 
 
+def source_population() -> dict[str, int]:
+    """LAD 2021 code -> total population, read straight from the indicator's source CSV."""
+    with open(INDICATORS / "ons_mye_mid2020_LAD21_EW_by_single_year_of_age.csv", newline="") as fh:
+        return {r["ltla21_code"]: int(r["total_population"]) for r in csv.DictReader(fh)}
+
+
 def legend_colours(client):
+    """The interactive map's legend swatches: one per class, then "No data"."""
     page = client.get(f"/maps/pop?{QUERY}").get_data(as_text=True)
-    import re
-    return re.findall(r'class="swatch" data-colour="(#[0-9a-f]{6})"', page)
+    found = re.findall(r'class="swatch" data-colour="(#[0-9a-f]{6})"', page)
+    assert len(found) == len(set(found)) == CLASSES + 1, found   # the markup still matches
+    return found
+
+
+def area_colours(client) -> dict[str, str]:
+    """code -> the colour the interactive map gives the area: the legend swatch of the class its
+    value falls in by the map's breaks (upper bounds, inclusive), or the "No data" swatch."""
+    values, _ = map_values(client)
+    breaks = json.loads(client.get(f"/maps/pop.geojson?{QUERY}").data)["geohub"]["breaks"]
+    swatches = legend_colours(client)
+    assert len(breaks) == CLASSES
+    return {code: swatches[-1] if value is None else swatches[bisect.bisect_left(breaks, value)]
+            for code, value in values.items()}
+
+
+@pytest.fixture(scope="module")
+def map_data(web_template):
+    """The MapData behind QUERY's exports: used only to find where areas land on the page."""
+    from geohub.maps.model import MapBuilder, MapRequest
+    from geohub.store import open_store
+    with open_store(web_template) as store:
+        return MapBuilder(store).build(MapRequest.from_args("pop", dict(parse_qsl(QUERY))))
+
+
+def sample_pixels(data, options, colours: dict[str, str], margin: float = 6) -> dict[str, tuple]:
+    """colour -> (code, (column, row)): for each colour of ``colours`` (code -> colour), the area
+    whose deepest inside point (the pole of inaccessibility of its largest part) lies furthest from
+    any line the export draws (its outline, overlay outlines), at least ``margin`` pixels, and where
+    that point lands on the page; the scale bar's corner of the map is avoided."""
+    import shapely
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from shapely.ops import polylabel
+
+    from geohub.maps.static_render import draw
+    fig = draw(data, options)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()                                   # lays the axes out (equal aspect) as savefig does
+    ax, height = fig.axes[0], canvas.get_width_height()[1]
+    box = ax.get_window_extent()
+    per_metre = ax.transData.transform((1, 0))[0] - ax.transData.transform((0, 0))[0]
+    overlays = shapely.union_all([a.boundary.union_all() for a in data.overlay_areas.values()])
+    best = {}
+    for code, geom in zip(data.table["code"], data.table.geometry):
+        part = max(shapely.get_parts(geom), key=lambda g: g.area)
+        point = polylabel(part, tolerance=50)
+        clear = min(part.boundary.distance(point), overlays.distance(point)) * per_metre
+        x, y = ax.transData.transform((point.x, point.y))
+        in_scale_bar_corner = x < box.x0 + 0.3 * box.width and y < box.y0 + 0.15 * box.height
+        if clear >= margin and not in_scale_bar_corner and clear > best.get(colours[code], (0,))[0]:
+            best[colours[code]] = (clear, code, (int(x), int(height - y)))
+    return {colour: (code, pixel) for colour, (_, code, pixel) in best.items()}
 
 
 @pytest.mark.parametrize("size,dpi,pixels", [("a4-landscape", 300, (3508, 2480)),
                                              ("a4-portrait", 150, (1240, 1754)),
                                              ("slide", 150, (2000, 1125)),
                                              ("screen", "screen", (1280, 800))])
-def test_png_size_resolution_and_colours(client, size, dpi, pixels):
+def test_png_size_resolution_and_colours(client, map_data, size, dpi, pixels):
+    from geohub.maps.static_render import PrintOptions
     response = client.get(f"/maps/pop.png?{QUERY}&size={size}&dpi={dpi}")
     assert response.status_code == 200 and response.mimetype == "image/png"
     assert f'filename="pop_lad_2021_2020_{size}-' in response.headers["Content-Disposition"]
@@ -44,6 +107,12 @@ def test_png_size_resolution_and_colours(client, size, dpi, pixels):
     present = {"#%02x%02x%02x" % tuple(p) for p in np.unique(pixels_arr, axis=0)}
     for colour in legend_colours(client):                         # every class and "No data"
         assert colour in present, colour
+    # ... and on the map itself, not only in the legend: one area of each, sampled where it is drawn
+    colours = area_colours(client)
+    samples = sample_pixels(map_data, PrintOptions.from_args({"size": size, "dpi": str(dpi)}), colours)
+    assert set(samples) == set(legend_colours(client))
+    for colour, (code, pixel) in samples.items():
+        assert "#%02x%02x%02x" % image.getpixel(pixel) == colour, (code, pixel)
     if size == "a4-landscape":
         ARTIFACTS.mkdir(exist_ok=True)
         (ARTIFACTS / "export-a4-landscape-300dpi.png").write_bytes(response.data)
@@ -69,10 +138,17 @@ def test_svg_parses_and_carries_the_colours(client):
     for colour in legend_colours(client):
         assert colour in text
     assert "Open Government Licence" in text
+    # The areas are the first collection of paths, in the table's order (the GeoJSON export's):
+    # each is filled with the colour the interactive map gives it.
+    areas = next(g for g in root.iter("{http://www.w3.org/2000/svg}g") if g.get("id") == "PathCollection_1")
+    fills = [re.search(r"fill: (#[0-9a-f]{6})", path.get("style")).group(1) for path in areas]
+    codes = [f["properties"]["code"] for f in json.loads(client.get(f"/maps/pop.geojson?{QUERY}").data)["features"]]
+    colours = area_colours(client)
+    assert len(fills) == len(codes) == 374
+    assert fills == [colours[code] for code in codes]
 
 
 def test_csv_equals_the_map_values(client):
-    import csv
     response = client.get(f"/maps/pop.csv?{QUERY}")
     assert response.headers["Content-Disposition"] == 'attachment; filename="pop_lad_2021_2020.csv"'
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
@@ -83,16 +159,22 @@ def test_csv_equals_the_map_values(client):
         assert (row["value"] == "" and expected is None) or float(row["value"]) == expected
     total = sum(float(r["value"]) for r in rows if r["value"])
     assert total == pytest.approx(sum(v for v in values.values() if v is not None))
+    # ... and the map's values are the source's: every LAD in England and Wales, nothing elsewhere
+    source = source_population()
+    exported = {r["code"]: float(r["value"]) for r in rows if r["value"]}
+    assert exported == source and exported["E06000057"] == 323_820      # Northumberland
+    assert total == sum(source.values()) == 59_719_724
 
 
 def test_aggregated_csv_carries_the_trace(client):
-    import csv
     rows = list(csv.DictReader(io.StringIO(client.get("/maps/pop.csv?level=lep&vintage=2021").get_data(as_text=True))))
     values, data = map_values(client, "level=lep&vintage=2021")
     assert {"trace", "mode", "method"} <= set(rows[0])
     row = next(r for r in rows if r["code"] == "E37000005")        # Cornwall and Isles of Scilly
     assert set(row["trace"].split("; ")) == {"E06000052:1", "E06000053:1"}
     assert float(row["value"]) == values["E37000005"]
+    source = source_population()
+    assert float(row["value"]) == source["E06000052"] + source["E06000053"]
 
 
 def test_geojson_export(client):
@@ -102,6 +184,12 @@ def test_geojson_export(client):
     assert props["E08000003"]["value"] == map_values(client)[0]["E08000003"]
     assert props["S12000005"]["value"] is None and props["S12000005"]["class"] == -1
     assert body["geohub"]["level"] == "lad" and len(body["geohub"]["breaks"]) == 5
+    source = source_population()
+    assert {code: p["value"] for code, p in props.items() if p["value"] is not None} == source
+    assert props["E08000003"]["value"] == source["E08000003"] == 555_741   # Manchester
+    assert sum(p["value"] for p in props.values() if p["value"] is not None) == sum(source.values())
+    colours = area_colours(client)
+    assert {code: p["colour"] or legend_colours(client)[-1] for code, p in props.items()} == colours
 
 
 def test_unknown_format_and_bad_size(client):

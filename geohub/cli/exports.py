@@ -20,7 +20,8 @@ from geohub.web.resources import get_store
               "file named for the indicator, level, vintage and period in the current folder).")
 @click.option("--size", type=click.Choice(["screen", "a4-portrait", "a4-landscape", "slide"]),
               default="screen", show_default=True, help="Page size of PNG, SVG and PDF exports.")
-@click.option("--dpi", help="Resolution of PNG exports: a number (72-600) or 'screen' (96).")
+@click.option("--dpi", help="Resolution of PNG exports: a number (72-600) or 'screen' (96). "
+              "Default: 96 for --size screen, 150 for the print sizes.")
 @click.option("--scheme", help="quantiles, equal_interval, natural_breaks or user (with --breaks).")
 @click.option("--k", type=int, help="Number of classes (2-9).")
 @click.option("--breaks", help="User breaks, e.g. 10,20,30.")

@@ -1,1 +1,2 @@
-"""Maps: classification, palettes, Folium map building and static rendering. No I/O, no Flask."""
+"""Maps: classification, palettes, the map data (``MapBuilder`` reads it from a store), Folium maps,
+static rendering and exports (the HTML export reads the vendored files under static/). No Flask."""

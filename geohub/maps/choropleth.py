@@ -17,16 +17,19 @@ from branca.element import MacroElement
 from jinja2 import Environment, FileSystemLoader, Template, select_autoescape
 
 from geohub.geography.levels import get_level
-from geohub.maps.assets import MissingAssetError, localise, remote_asset_urls
+from geohub.maps.assets import UPSTREAM_URLS, MissingAssetError, localise, remote_asset_urls
 from geohub.maps.model import MapData
 from geohub.maps.palettes import MISSING_COLOUR, OUTLINE_COLOUR, OVERLAY_STYLES
 
 _TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
                          autoescape=select_autoescape(["html"]))
-# Only what these maps use: Leaflet and topojson (folium's jQuery/Bootstrap/Font Awesome are not).
-MAP_JS = [("leaflet", "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js"),
-          ("topojson", "https://cdnjs.cloudflare.com/ajax/libs/topojson/1.6.9/topojson.min.js")]
-MAP_CSS = [("leaflet_css", "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css")]
+# The only front-end assets these maps use, by folium's names: Leaflet and topojson (folium's
+# jQuery/Bootstrap/Font Awesome are not). Pages link them, HTML exports inline them (MAP_ASSETS).
+MAP_JS_NAMES = ("leaflet", "topojson")
+MAP_CSS_NAMES = ("leaflet_css",)
+MAP_ASSETS = MAP_JS_NAMES + MAP_CSS_NAMES
+MAP_JS = [(name, UPSTREAM_URLS[name]) for name in MAP_JS_NAMES]  # localise() points them at our copies
+MAP_CSS = [(name, UPSTREAM_URLS[name]) for name in MAP_CSS_NAMES]
 
 
 class TopoLayer(folium.map.Layer):
@@ -69,7 +72,6 @@ class RenderedMap:
     html: str
     script: str
     legend: str
-    map_id: str
 
 
 def build_folium_map(data: MapData, *, topology_url=None, topology_data=None,
@@ -82,7 +84,7 @@ def build_folium_map(data: MapData, *, topology_url=None, topology_data=None,
             return {"data": topology_data(level, vintage)}
         return {"url": topology_url(level, vintage)}
 
-    fmap = _bare_map(lonlat_bounds(data.table), static_url)
+    fmap = _bare_map(lonlat_bounds(data.table))
     if tiles:
         folium.TileLayer(tiles=tiles[0], attr=html.escape(tiles[1]), name="Base map").add_to(fmap)
     legend_id = f"legend-{fmap.get_name()}"
@@ -121,7 +123,7 @@ def render_map(data: MapData, *, topology_url=None, topology_data=None, static_u
                  "dash": OVERLAY_STYLES[o]["dashArray"], "weight": OVERLAY_STYLES[o]["weight"]}
                 for o in data.request.overlays if o in data.overlay_vintages]
     legend = _TEMPLATES.get_template("legend.html").render(
-        legend_id=f"legend-{fmap.get_name()}", layer=fmap.get_name(), title=data.title,
+        legend_id=f"legend-{fmap.get_name()}", title=data.title,
         unit=data.unit, rows=data.legend(), overlays=overlays)
     return _page_parts(fmap, legend)
 
@@ -132,8 +134,7 @@ def _page_parts(fmap: folium.Map, legend: str) -> RenderedMap:
     root.render()
     # Folium's figure template wraps its script part in a <script> element: so do we.
     parts = RenderedMap(header=root.header.render(), html=root.html.render(),
-                        script=f"<script>{root.script.render()}</script>", legend=legend,
-                        map_id=fmap.get_name())
+                        script=f"<script>{root.script.render()}</script>", legend=legend)
     remote = remote_asset_urls(parts.header + parts.html)
     if remote:
         raise MissingAssetError(None, ", ".join(remote))
@@ -148,7 +149,9 @@ def lonlat_bounds(frame) -> tuple[float, float, float, float]:
     return tuple(box.segmentize(box.length.iloc[0] / 400).to_crs(4326).total_bounds)
 
 
-def _bare_map(bounds, static_url: str) -> folium.Map:
+def _bare_map(bounds) -> folium.Map:
+    """An empty map fitted to lon/lat ``bounds`` (minx, miny, maxx, maxy) that asks only for
+    MAP_JS and MAP_CSS (``localise`` points them at our copies)."""
     minx, miny, maxx, maxy = bounds
     fmap = folium.Map(tiles=None, control_scale=True, zoom_snap=0.25)
     fmap.default_js, fmap.default_css = list(MAP_JS), list(MAP_CSS)
@@ -160,13 +163,13 @@ def render_overlap_map(source, target, marked: list[str], *, topology_url,
                        static_url: str = "/static") -> RenderedMap:
     """Outlines of two levels, ``(level, vintage, bounds_4326)`` each, with the sources that lie in
     several targets marked."""
-    fmap = _bare_map(source[2], static_url)
+    fmap = _bare_map(source[2])
     legend_id = f"legend-{fmap.get_name()}"
     plain = {"color": OUTLINE_COLOUR, "weight": 1, "dashArray": None}
     TopoLayer("overlay", html.escape(get_level(source[0]).plural), {
         "url": topology_url(source[0], source[1]), "level": source[0], "style": plain,
         "legend": legend_id}).add_to(fmap)
-    style = OVERLAY_STYLES.get(target[0], {"color": "#d4351c", "weight": 2.5, "dashArray": None})
+    style = OVERLAY_STYLES.get(target[0], OVERLAY_STYLES["lep"])  # a level with no style: as LEPs
     TopoLayer("overlay", html.escape(get_level(target[0]).plural), {
         "url": topology_url(target[0], target[1]), "level": target[0], "style": style,
         "legend": legend_id}).add_to(fmap)
@@ -179,14 +182,14 @@ def render_overlap_map(source, target, marked: list[str], *, topology_url,
     overlays = [{"level": lv, "label": get_level(lv).plural, "color": st["color"], "dash": st["dashArray"],
                  "weight": st["weight"]} for lv, st in ((source[0], plain), (target[0], style))]
     legend = _TEMPLATES.get_template("legend.html").render(
-        legend_id=legend_id, layer=fmap.get_name(), title="Boundaries", unit=None, rows=[],
+        legend_id=legend_id, title="Boundaries", unit=None, rows=[],
         overlays=overlays)
     return _page_parts(fmap, legend)
 
 
 def render_area_map(area_geojson: dict, bounds, *, static_url: str = "/static") -> RenderedMap:
     """A small map of one area (its GeoJSON carries only its code)."""
-    fmap = _bare_map(bounds, static_url)
+    fmap = _bare_map(bounds)
     folium.GeoJson(area_geojson, name="Area",
                    style_function=lambda _: {"color": "#1d70b8", "weight": 2, "fillOpacity": 0.2}
                    ).add_to(fmap)

@@ -2,6 +2,11 @@
 
 Schemes: ``quantiles``, ``equal_interval``, ``natural_breaks`` (Fisher–Jenks) and ``user`` (breaks
 given). Missing values get no class (-1): they are drawn in their own colour and legend entry.
+
+mapclassify is imported by ``classify()`` on its first call, not with this module: its import
+(scipy, scikit-learn, numba compiling its kernels) takes seconds, and the web app imports this
+module at start-up (pages for ``SCHEMES``, the map model for ``classify``). The first map a process
+classifies pays that import instead.
 """
 from __future__ import annotations
 
@@ -11,10 +16,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from geohub.errors import InputError
-
-with warnings.catch_warnings():  # mapclassify warns that numba (optional) is absent
-    warnings.simplefilter("ignore", UserWarning)
-    import mapclassify
 
 SCHEMES = {
     "quantiles": "Quantiles",
@@ -69,20 +70,19 @@ def classify(values, scheme: str = DEFAULT_SCHEME, k: int = DEFAULT_K,
     classes = np.full(len(x), -1, dtype=int)
     if not present.any():
         return Classification(scheme, (), classes, None)
+    import mapclassify  # here, not at module level: see the module docstring
     data = x[present]
     if scheme == "user":
         if not breaks:
             raise InputError("User-defined classes need breaks.", "Give them as breaks=10,20,30.")
-        bins = sorted(set(breaks))
-        if bins[-1] < data.max():
-            bins.append(float(data.max()))
-        classifier = mapclassify.UserDefined(data, bins)
+        # UserDefined adds the maximum as a last bin when the breaks stop below it
+        classifier = mapclassify.UserDefined(data, sorted(set(breaks)))
     else:
         unique = np.unique(data)
-        k = min(int(k), len(unique))  # no more classes than distinct values
+        k = min(int(k), len(unique))  # no more classes than distinct values (at least one)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             classifier = {"quantiles": mapclassify.Quantiles, "equal_interval": mapclassify.EqualInterval,
-                          "natural_breaks": mapclassify.FisherJenks}[scheme](data, k=max(k, 1))
+                          "natural_breaks": mapclassify.FisherJenks}[scheme](data, k=k)
     classes[present] = classifier.yb
     return Classification(scheme, tuple(float(b) for b in classifier.bins), classes, float(data.min()))

@@ -1,8 +1,10 @@
-"""Display geometry: boundaries as compact TopoJSON for the browser.
+"""Display geometry: boundaries as compact TopoJSON for the browser (points as GeoJSON).
 
 Shared edges become shared arcs before simplification, so neighbours keep their common edges (no
 gaps or slivers between adjacent areas); coordinates are quantised; each feature carries only its
-code. Built by the ``topojson`` package; callers cache the result per level and vintage.
+code. Built by the ``topojson`` package; callers cache the result per level and vintage. A set of
+points (e.g. centroids) has no edges to share: it is plain GeoJSON, which static/geohub-map.js
+reads as is.
 """
 from __future__ import annotations
 
@@ -18,8 +20,9 @@ OBJECT = "areas"
 
 
 def display_topology(areas: gpd.GeoDataFrame, level: str) -> bytes:
-    """TopoJSON (UTF-8 bytes) of ``areas`` in lon/lat: one object ``areas`` whose features have
-    the property ``code``; points (e.g. centroids) are kept as points."""
+    """UTF-8 bytes of ``areas`` in lon/lat, each feature with only the property ``code``: TopoJSON
+    with one object ``areas``, or, when every geometry is a (multi)point, a GeoJSON
+    FeatureCollection."""
     shown = areas[["code", "geometry"]].to_crs(4326)
     if shown.geom_type.isin(["Point", "MultiPoint"]).all():
         data = json.loads(shown.to_json(drop_id=True))

@@ -14,7 +14,7 @@ from markupsafe import Markup
 from geohub.errors import InputError
 from geohub.maps import static_render
 from geohub.maps.assets import STATIC_DIR, inline_assets
-from geohub.maps.choropleth import _TEMPLATES, render_map
+from geohub.maps.choropleth import _TEMPLATES, MAP_ASSETS, render_map
 from geohub.maps.display import display_topology
 from geohub.maps.model import MapData
 from geohub.maps.static_render import PrintOptions
@@ -95,7 +95,7 @@ def to_html(data: MapData, link: str | None = None,
 
     parts = render_map(data, topology_data=topology_data, static_url="/static")
     header = _EXTERNAL.sub("", parts.header)
-    assets = inline_assets(["leaflet", "topojson", "leaflet_css"])
+    assets = inline_assets(MAP_ASSETS)
     styles = [a.text for a in assets if a.kind == "css"] + [(STATIC_DIR / "geohub.css").read_text()]
     scripts = [a.text for a in assets if a.kind == "js"] + [(STATIC_DIR / "geohub-map.js").read_text()]
     page = _TEMPLATES.get_template("standalone.html").render(

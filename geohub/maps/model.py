@@ -1,4 +1,4 @@
-"""The one data function behind every map, export and embed: ``build_map_data``.
+"""The one data function behind every map, export and embed: ``MapBuilder.build``.
 
 A ``MapRequest`` is the whole state of a map (it round-trips through the URL query); ``MapData``
 is everything a renderer needs: the values joined to the areas, their classes and colours, how
