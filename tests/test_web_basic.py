@@ -60,3 +60,21 @@ def test_geohub_serve_serves(tmp_path, geohub, store_path):
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_the_server_entry_point_warms_up_and_the_app_alone_does_not(store_path, tmp_path):
+    """``wsgi:app`` (what gunicorn serves) has paid mapclassify's import before its first request;
+    create_app alone (what every CLI command builds) has not."""
+    import os
+    import subprocess
+    import sys
+
+    from conftest import REPO
+    env = {**os.environ, "GEOHUB_STORE": str(store_path), "GEOHUB_DATABASE_URL": "",
+           "GEOHUB_CACHE_DIR": str(tmp_path / "cache")}
+    probe = "import sys; {}; print('mapclassify' in sys.modules)"
+    wsgi = subprocess.run([sys.executable, "-c", probe.format("import wsgi")], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=300)
+    bare = subprocess.run([sys.executable, "-c", probe.format("import geohub; geohub.create_app()")],
+                          cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    assert (wsgi.stdout.strip(), bare.stdout.strip()) == ("True", "False"), wsgi.stderr + bare.stderr

@@ -106,6 +106,8 @@ def serve_command(host, port, debug):
                        "  geohub fetch                                (the ONS Open Geography Portal)\n"
                        "  geohub import-boundaries FILE\n"
                        "or set GEOHUB_SOURCE and run 'geohub serve' again to load the defaults.")
+    from geohub.web import warm_up
+    warm_up()
     # Flask's app.run() refuses to run inside its own CLI; werkzeug's server is what it would start.
     from werkzeug.serving import run_simple
     click.echo(f"Serving geohub on http://{host}:{port}/ (production: gunicorn wsgi:app, see README).")

@@ -12,6 +12,16 @@ from geohub.web.resources import close_store
 from geohub.web.security import register_security_headers
 
 
+def warm_up() -> None:
+    """Pay a server's one-off costs before it takes requests rather than on its first map: import
+    mapclassify (scipy, scikit-learn and its numba kernels: seconds) and load the overlap engine's
+    compiled kernels. The CLI does not call it, so commands that draw no map stay quick."""
+    import mapclassify  # noqa: F401  (geohub.maps.classify imports it on first use)
+
+    from geohub.overlaps.areas import compile_kernels
+    compile_kernels()
+
+
 def create_app(config: Mapping | None = None) -> Flask:
     """An app configured from defaults, then the environment, then ``config``.
 
