@@ -81,3 +81,20 @@ def test_errors_are_json(client, url, status):
     assert response.status_code == status and response.is_json
     body = response.get_json()
     assert body["status"] == status and body["message"]
+
+
+def test_the_newest_vintage_is_built_once_however_it_is_asked_for(web_template, tmp_path):
+    """No vintage means the newest: the same topology and GeoJSON as naming that year, built and
+    kept once rather than once per spelling."""
+    from geohub import create_app
+    app = create_app({"GEOHUB_STORE": str(web_template), "GEOHUB_DATABASE_URL": "",
+                      "GEOHUB_CACHE_DIR": str(tmp_path / "c")})
+    client = app.test_client()
+    newest = max(next(lv for lv in client.get("/api/levels").get_json() if lv["level"] == "lad")["vintages"])
+    for kind in ("topology", "areas"):
+        plain, named = client.get(f"/api/{kind}/lad"), client.get(f"/api/{kind}/lad?vintage={newest}")
+        assert plain.status_code == named.status_code == 200
+        assert plain.headers["ETag"] == named.headers["ETag"]
+    assert len([p for p in (tmp_path / "c" / "keys").rglob("*") if p.is_file()]) == 1
+    kept = [key for key in app.extensions["geohub_cache"]._values if key[0] == "geojson"]
+    assert kept == [("geojson", "lad", newest)]

@@ -46,7 +46,8 @@ def levels():
 @bp.get("/areas/<level>")
 def areas(level):
     """GeoJSON (RFC 7946: lon/lat, no crs member) of a level's areas with code and name."""
-    level, year = get_level(level).name, _vintage()
+    level = get_level(level).name
+    year = get_store().resolve_set(level, _vintage())[1]   # one entry for no vintage and the newest
 
     def build():
         frame = map_builder().areas(level, year)
