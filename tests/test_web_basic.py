@@ -25,6 +25,15 @@ def test_home_and_levels_api_after_import(app, geohub, tmp_path):
                        "sets": [{"vintage": 2021, "count": 3, "multi_year": False, "first_year": None}]}]
 
 
+def test_an_import_shows_on_the_next_request(app, geohub, tmp_path):
+    """What the app keeps per store revision (the boundary sets among it) is dropped by an import."""
+    client = app.test_client()
+    assert b"geohub fetch" in client.get("/").data and client.get("/api/levels").get_json() == []
+    assert geohub("import-boundaries", lonlat_boxes(tmp_path / "l.geojson", THREE_LADS)).exit_code == 0
+    assert b"Local authority districts</td><td>2021" in client.get("/").data
+    assert [lv["level"] for lv in client.get("/api/levels").get_json()] == ["lad"]
+
+
 def test_api_errors_are_json(app):
     response = app.test_client().get("/api/nothing-here")
     assert response.status_code == 404 and response.get_json()["status"] == 404
