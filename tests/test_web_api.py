@@ -1,6 +1,7 @@
 """The JSON API over the real boundaries: GeoJSON, topology with ETags, indicators, aggregation
 traces, overlaps and point lookup; errors as JSON."""
 import csv
+import hashlib
 import json
 
 import pytest
@@ -42,10 +43,22 @@ def test_topology_is_compact_shared_and_cacheable(client):
     assert first.headers["ETag"] and "max-age" in first.headers["Cache-Control"]
     again = client.get("/api/topology/lad?vintage=2021", headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304 and again.data == b""
+    assert_served_as_its_artifact(client, first)
+
+
+def assert_served_as_its_artifact(client, response):
+    """Named by the artifact the API served it from: ETag its digest, Link its canonical URL."""
+    digest = hashlib.sha256(response.data).hexdigest()
+    assert response.headers["ETag"] == f'"{digest}"'
+    assert response.headers["Link"] == f'</artifacts/{digest}.json>; rel="canonical"'
+    assert client.get(f"/artifacts/{digest}.json").data == response.data
 
 
 def test_indicator_values_and_aggregation_trace(client):
-    stored = client.get("/api/indicators/pop?level=lad&vintage=2021").get_json()
+    response = client.get("/api/indicators/pop?level=lad&vintage=2021")
+    assert "max-age=60" in response.headers["Cache-Control"]
+    assert_served_as_its_artifact(client, response)
+    stored = response.get_json()
     values = {v["code"]: v["value"] for v in stored["values"]}
     assert values["E08000003"] == mye()["E08000003"] and values["S12000005"] is None
     agg = client.get("/api/indicators/pop?level=cauth&vintage=2021&mode=full").get_json()

@@ -15,6 +15,7 @@ from geohub.geography.levels import get_level, parse_vintage
 from geohub.maps.model import MapRequest, level_choices
 from geohub.overlaps import overlap_report
 from geohub.overlaps.report import report_table
+from geohub.web.cached import cached, serve_artifact, topology_artifact
 from geohub.web.resources import app_cache, get_store, map_builder
 from geohub.web.responses import etagged, json_body
 
@@ -60,9 +61,7 @@ def areas(level):
 @bp.get("/topology/<level>")
 def topology(level):
     """Display TopoJSON of a level and vintage: simplified with shared edges, quantised."""
-    from geohub.web.cached import topology_artifact
-    artifact = topology_artifact(get_level(level).name, _vintage())
-    return etagged(artifact.read(), "application/json", max_age=3600)
+    return serve_artifact(topology_artifact(get_level(level).name, _vintage()), max_age=3600)
 
 
 @bp.get("/indicators")
@@ -75,10 +74,9 @@ def indicators():
 def indicator_values(indicator_id):
     """Values for a level, vintage and period; with the trace when they were aggregated. Built
     once per map state and store revision for every worker."""
-    from geohub.web.cached import cached
     req = MapRequest.from_args(indicator_id, request.args)
-    artifact = cached("api-indicator", req, ".json", lambda: _values_payload(req))
-    return etagged(artifact.read(), "application/json", max_age=60)
+    return serve_artifact(cached("api-indicator", req, ".json", lambda: _values_payload(req)),
+                          max_age=60)
 
 
 def _values_payload(req: MapRequest) -> bytes:
