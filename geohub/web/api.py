@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pandas as pd
 import shapely
-from flask import Blueprint, abort, jsonify, request
+from flask import Blueprint, jsonify, request
 
 from geohub.errors import InputError
 from geohub.geography.levels import get_level, parse_vintage
@@ -173,8 +173,3 @@ def lookup():
 def health():
     """For load balancers: the store answers (and at which revision)."""
     return jsonify({"status": "ok", "revision": get_store().revision()})
-
-
-@bp.route("/<path:anything>")
-def not_found(anything):
-    abort(404)
