@@ -12,7 +12,7 @@ from flask import Blueprint, jsonify, request
 
 from geohub.errors import InputError
 from geohub.geography.levels import get_level, parse_vintage
-from geohub.maps.model import MapRequest, level_choices
+from geohub.maps.model import MapRequest, _nearest_year, level_choices
 from geohub.overlaps import overlap_report
 from geohub.overlaps.report import report_table
 from geohub.web.cached import cached, serve_artifact, topology_artifact
@@ -103,13 +103,13 @@ def overlap_data(level_a: str, level_b: str, vintage_a=None, vintage_b=None) -> 
     if a == b:
         raise InputError("An overlap needs two different levels.", "E.g. /overlaps/lad/lep.")
     _, yb = get_store().resolve_set(b, vintage_b)
-    if vintage_a is None:  # the other level's boundaries of the nearest year
+    if vintage_a is None:  # the source's boundaries in force in yb, as map overlays pair levels
         years = builder.vintages(a)
-        vintage_a = min(years, key=lambda y: (abs(y - yb), -y)) if years else None
+        vintage_a = _nearest_year(years, yb) if years else None
     _, ya = get_store().resolve_set(a, vintage_a)
     table = builder.relationship((a, ya), (b, yb))
-    names_a = dict(zip(builder.areas(a, ya)["code"], builder.areas(a, ya)["name"]))
-    names_b = dict(zip(builder.areas(b, yb)["code"], builder.areas(b, yb)["name"]))
+    names_a = dict(zip(*builder.codes_names(a, ya)))
+    names_b = dict(zip(*builder.codes_names(b, yb)))
     report = overlap_report(table, names_a, names_b, sources=list(names_a))
     report["levels"] = {"source": {"level": a, "vintage": ya}, "target": {"level": b, "vintage": yb}}
     report["table"] = report_table(report).to_dict("records")
