@@ -105,7 +105,7 @@ def area_page(code):
     builder = map_builder()
     first = rows.sort_values("vintage").iloc[-1]
     level, vintage = first["level"], int(first["vintage"])
-    area = store.areas(level, None if vintage not in builder.vintages(level) else vintage, codes=[code])
+    area = store.areas(level, vintage, codes=[code])
     if area.empty:  # ended before its set's newest year: take the last year it was live
         live_to = int(first["end_year"]) if pd.notna(first["end_year"]) else vintage
         area = store.areas(level, live_to, codes=[code])
@@ -113,8 +113,8 @@ def area_page(code):
     memberships = []
     for other in [lv.name for lv in LEVELS if lv.governance and lv.name != level]:
         for year in sorted({s.vintage for s in store.boundary_sets() if s.level == other}):
-            bset, answer = store.resolve_set(other, year)
-            at = vintage if vintage in bset.years else answer
+            bset, _ = store.resolve_set(other, year)
+            at = vintage if vintage in bset.years else year
             table = builder.relationship((level, vintage), (other, at))
             targets = table[table["source_code"] == code]
             names = dict(zip(*builder.codes_names(other, at)))
