@@ -65,6 +65,7 @@ def home():
         results = found[hit].drop_duplicates(["code", "level"]).sort_values(["level", "code"]).head(100)
         results = results.to_dict("records")
     return render_template("home.html", sets=store.boundary_sets(), levels=level_choices(store),
+                           governance={lv.name for lv in LEVELS if lv.governance},
                            indicators=store.indicators(), q=q, results=results)
 
 
