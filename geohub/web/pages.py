@@ -14,6 +14,7 @@ from geohub.maps.choropleth import lonlat_bounds, render_area_map, render_map, r
 from geohub.maps.classify import SCHEMES
 from geohub.maps.model import MapRequest, format_value, level_choices
 from geohub.maps.palettes import OVERLAY_ORDER, PALETTES
+from geohub.overlaps import DEFAULT_TOLERANCE
 from geohub.web.api import overlap_data
 from geohub.web.resources import app_cache, get_store, map_builder
 from geohub.web.security import with_nonce
@@ -146,4 +147,5 @@ def overlaps_page(level_a, level_b):
                                [m["code"] for m in report["multi"]], topology_url=topology_url,
                                static_url=static_url())
     return render_template("overlaps.html", report=report, source=get_level(src["level"]),
-                           target=get_level(tgt["level"]), map=page_parts(parts))
+                           target=get_level(tgt["level"]), map=page_parts(parts),
+                           tolerance=DEFAULT_TOLERANCE)
