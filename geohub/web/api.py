@@ -22,7 +22,8 @@ from geohub.web.responses import etagged, json_body
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 
-def _vintage(name: str = "vintage"):
+def vintage_arg(name: str = "vintage") -> int | None:
+    """The year in query argument ``name``, or None when it is absent or empty."""
     value = request.args.get(name)
     return parse_vintage(value) if value else None
 
@@ -48,7 +49,7 @@ def levels():
 def areas(level):
     """GeoJSON (RFC 7946: lon/lat, no crs member) of a level's areas with code and name."""
     level = get_level(level).name
-    year = get_store().resolve_set(level, _vintage())[1]   # one entry for no vintage and the newest
+    year = get_store().resolve_set(level, vintage_arg())[1]   # one entry for no vintage and the newest
 
     def build():
         frame = map_builder().areas(level, year)
@@ -61,7 +62,7 @@ def areas(level):
 @bp.get("/topology/<level>")
 def topology(level):
     """Display TopoJSON of a level and vintage: simplified with shared edges, quantised."""
-    return serve_artifact(topology_artifact(get_level(level).name, _vintage()), max_age=3600)
+    return serve_artifact(topology_artifact(get_level(level).name, vintage_arg()), max_age=3600)
 
 
 @bp.get("/indicators")
@@ -118,7 +119,7 @@ def overlap_data(level_a: str, level_b: str, vintage_a=None, vintage_b=None) -> 
 
 @bp.get("/overlaps/<level_a>/<level_b>")
 def overlaps(level_a, level_b):
-    report = overlap_data(level_a, level_b, _vintage("vintage_a"), _vintage("vintage_b"))
+    report = overlap_data(level_a, level_b, vintage_arg("vintage_a"), vintage_arg("vintage_b"))
     return etagged(json_body(report), "application/json", max_age=60)
 
 

@@ -9,13 +9,14 @@ from flask import Blueprint, current_app, render_template, request, url_for
 from markupsafe import Markup
 
 from geohub.errors import NotFound
-from geohub.geography.levels import LEVELS, get_level, parse_vintage
+from geohub.geography.levels import LEVELS, get_level
 from geohub.maps.choropleth import lonlat_bounds, render_area_map, render_map, render_overlap_map
 from geohub.maps.classify import SCHEMES
 from geohub.maps.model import MapRequest, format_value, level_choices
 from geohub.maps.palettes import OVERLAY_ORDER, PALETTES
 from geohub.overlaps import DEFAULT_TOLERANCE
-from geohub.web.api import overlap_data
+from geohub.web.api import overlap_data, vintage_arg
+from geohub.web.cached import NONCE_PLACEHOLDER, cached_page, topology_artifact
 from geohub.web.resources import app_cache, get_store, map_builder
 from geohub.web.security import with_nonce
 
@@ -29,7 +30,6 @@ def _tiles():
 
 def topology_url(level, vintage):
     """The content-addressed URL of a level's display TopoJSON (built once for all workers)."""
-    from geohub.web.cached import topology_artifact
     return url_for("artifacts.artifact", name=topology_artifact(level, vintage).name)
 
 
@@ -80,7 +80,6 @@ def rendered_map(req: MapRequest):
 def map_page(indicator):
     """The map page, rendered once per state and store revision for every worker (the cached
     HTML carries a placeholder nonce, replaced per response)."""
-    from geohub.web.cached import NONCE_PLACEHOLDER, cached_page
     req = MapRequest.from_args(indicator, request.args)
 
     def render():
@@ -88,7 +87,7 @@ def map_page(indicator):
         controls = {"levels": level_choices(get_store()), "schemes": SCHEMES, "palettes": PALETTES,
                     "overlays": [(o, get_level(o).plural) for o in OVERLAY_ORDER]}
         query = data.request.query(level=data.level, vintage=data.vintage, period=data.period)
-        from geohub.web.embeds import embed_code, oembed_link
+        from geohub.web.embeds import embed_code, oembed_link  # embeds imports this module
         return render_template("map.html", data=data, req=data.request,
                                map=page_parts(parts, NONCE_PLACEHOLDER), controls=controls,
                                query=query, embed=embed_code(indicator, query, data.title),
@@ -138,9 +137,7 @@ def area_page(code):
 
 @bp.get("/overlaps/<level_a>/<level_b>")
 def overlaps_page(level_a, level_b):
-    va, vb = request.args.get("vintage_a"), request.args.get("vintage_b")
-    report = overlap_data(level_a, level_b, parse_vintage(va) if va else None,
-                          parse_vintage(vb) if vb else None)
+    report = overlap_data(level_a, level_b, vintage_arg("vintage_a"), vintage_arg("vintage_b"))
     src, tgt = report["levels"]["source"], report["levels"]["target"]
     bounds = lonlat_bounds(map_builder().areas(src["level"], src["vintage"]))
     parts = render_overlap_map((src["level"], src["vintage"], bounds), (tgt["level"], tgt["vintage"]),
