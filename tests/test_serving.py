@@ -50,6 +50,11 @@ def test_a_pruned_cache_folder_is_rebuilt(web_template, tmp_path):
     shutil.rmtree(tmp_path / "c")
     again = re.search(r'(/artifacts/[0-9a-f]{64}\.json)', client.get("/maps/pop").get_data(as_text=True)).group(1)
     assert again == url and client.get(again).status_code == 200   # same content, file made again
+    export = client.get("/maps/pop.csv")
+    shutil.rmtree(tmp_path / "c")
+    exported = client.get("/maps/pop.csv")
+    assert exported.status_code == 200 and exported.data == export.data
+    assert exported.headers["Content-Disposition"] == export.headers["Content-Disposition"]
 
 
 def test_health(client):

@@ -1,6 +1,7 @@
 """The JSON API over the real boundaries: GeoJSON, topology with ETags, indicators, aggregation
 traces, overlaps and point lookup; errors as JSON."""
 import csv
+import hashlib
 import json
 
 import pytest
@@ -42,10 +43,22 @@ def test_topology_is_compact_shared_and_cacheable(client):
     assert first.headers["ETag"] and "max-age" in first.headers["Cache-Control"]
     again = client.get("/api/topology/lad?vintage=2021", headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304 and again.data == b""
+    assert_served_as_its_artifact(client, first)
+
+
+def assert_served_as_its_artifact(client, response):
+    """Named by the artifact the API served it from: ETag its digest, Link its canonical URL."""
+    digest = hashlib.sha256(response.data).hexdigest()
+    assert response.headers["ETag"] == f'"{digest}"'
+    assert response.headers["Link"] == f'</artifacts/{digest}.json>; rel="canonical"'
+    assert client.get(f"/artifacts/{digest}.json").data == response.data
 
 
 def test_indicator_values_and_aggregation_trace(client):
-    stored = client.get("/api/indicators/pop?level=lad&vintage=2021").get_json()
+    response = client.get("/api/indicators/pop?level=lad&vintage=2021")
+    assert "max-age=60" in response.headers["Cache-Control"]
+    assert_served_as_its_artifact(client, response)
+    stored = response.get_json()
     values = {v["code"]: v["value"] for v in stored["values"]}
     assert values["E08000003"] == mye()["E08000003"] and values["S12000005"] is None
     agg = client.get("/api/indicators/pop?level=cauth&vintage=2021&mode=full").get_json()
@@ -81,3 +94,20 @@ def test_errors_are_json(client, url, status):
     assert response.status_code == status and response.is_json
     body = response.get_json()
     assert body["status"] == status and body["message"]
+
+
+def test_the_newest_vintage_is_built_once_however_it_is_asked_for(web_template, tmp_path):
+    """No vintage means the newest: the same topology and GeoJSON as naming that year, built and
+    kept once rather than once per spelling."""
+    from geohub import create_app
+    app = create_app({"GEOHUB_STORE": str(web_template), "GEOHUB_DATABASE_URL": "",
+                      "GEOHUB_CACHE_DIR": str(tmp_path / "c")})
+    client = app.test_client()
+    newest = max(next(lv for lv in client.get("/api/levels").get_json() if lv["level"] == "lad")["vintages"])
+    for kind in ("topology", "areas"):
+        plain, named = client.get(f"/api/{kind}/lad"), client.get(f"/api/{kind}/lad?vintage={newest}")
+        assert plain.status_code == named.status_code == 200
+        assert plain.headers["ETag"] == named.headers["ETag"]
+    assert len([p for p in (tmp_path / "c" / "keys").rglob("*") if p.is_file()]) == 1
+    kept = [key for key in app.extensions["geohub_cache"]._values if key[0] == "geojson"]
+    assert kept == [("geojson", "lad", newest)]

@@ -25,6 +25,29 @@ def test_home_and_levels_api_after_import(app, geohub, tmp_path):
                        "sets": [{"vintage": 2021, "count": 3, "multi_year": False, "first_year": None}]}]
 
 
+def test_an_import_shows_on_the_next_request(app, geohub, tmp_path):
+    """What the app keeps per store revision (the boundary sets among it) is dropped by an import."""
+    client = app.test_client()
+    assert b"geohub fetch" in client.get("/").data and client.get("/api/levels").get_json() == []
+    assert geohub("import-boundaries", lonlat_boxes(tmp_path / "l.geojson", THREE_LADS)).exit_code == 0
+    assert b"Local authority districts</td><td>2021" in client.get("/").data
+    assert [lv["level"] for lv in client.get("/api/levels").get_json()] == ["lad"]
+
+
+def test_overlaps_take_the_other_levels_boundaries_in_force_that_year(app, geohub, tmp_path):
+    """With no vintage_a, the source level's newest set at or before the target's year (as map
+    overlays pair levels), not a later set that happens to be closer."""
+    lads = lonlat_boxes(tmp_path / "l.geojson", THREE_LADS)
+    for year in (2019, 2023):
+        assert geohub("import-boundaries", lads, "--level", "lad", "--vintage", year).exit_code == 0
+    leps = lonlat_boxes(tmp_path / "p.geojson", [("E37000001", "North"), ("E37000002", "South")], "LEP21")
+    assert geohub("import-boundaries", leps, "--level", "lep", "--vintage", 2022).exit_code == 0
+    report = app.test_client().get("/api/overlaps/lad/lep").get_json()
+    assert report["levels"] == {"source": {"level": "lad", "vintage": 2019},
+                                "target": {"level": "lep", "vintage": 2022}}
+    assert report["stats"]["sources"] == 2 and report["unassigned"] == ["E06000003"]
+
+
 def test_api_errors_are_json(app):
     response = app.test_client().get("/api/nothing-here")
     assert response.status_code == 404 and response.get_json()["status"] == 404

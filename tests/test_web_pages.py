@@ -91,6 +91,18 @@ def test_overlaps_page(client):
     assert "(2021)" in page and "Cannock Chase" in page and "cut across each other" in page
 
 
+@pytest.mark.parametrize("url", ["/areas/E08000003", "/overlaps/lad/lep"])
+def test_warm_pages_do_not_ask_the_store_for_its_sets_again(client, monkeypatch, url):
+    """The boundary sets (a GROUP BY over every area) are kept once per store revision: a page
+    served before asks only for the revision."""
+    from geohub.store.sql import SqlStore
+    assert client.get(url).status_code == 200
+    asked = []
+    read = SqlStore.boundary_sets
+    monkeypatch.setattr(SqlStore, "boundary_sets", lambda self: asked.append(1) or read(self))
+    assert client.get(url).status_code == 200 and asked == []
+
+
 @pytest.fixture
 def evil_app(geohub, tmp_path, store_path):
     """A store whose area names, indicator title and unit are HTML."""

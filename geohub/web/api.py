@@ -8,20 +8,22 @@ import math
 import numpy as np
 import pandas as pd
 import shapely
-from flask import Blueprint, abort, jsonify, request
+from flask import Blueprint, jsonify, request
 
 from geohub.errors import InputError
 from geohub.geography.levels import get_level, parse_vintage
-from geohub.maps.model import MapRequest, level_choices
+from geohub.maps.model import MapRequest, _nearest_year, level_choices
 from geohub.overlaps import overlap_report
 from geohub.overlaps.report import report_table
+from geohub.web.cached import cached, serve_artifact, topology_artifact
 from geohub.web.resources import app_cache, get_store, map_builder
 from geohub.web.responses import etagged, json_body
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 
-def _vintage(name: str = "vintage"):
+def vintage_arg(name: str = "vintage") -> int | None:
+    """The year in query argument ``name``, or None when it is absent or empty."""
     value = request.args.get(name)
     return parse_vintage(value) if value else None
 
@@ -46,7 +48,8 @@ def levels():
 @bp.get("/areas/<level>")
 def areas(level):
     """GeoJSON (RFC 7946: lon/lat, no crs member) of a level's areas with code and name."""
-    level, year = get_level(level).name, _vintage()
+    level = get_level(level).name
+    year = get_store().resolve_set(level, vintage_arg())[1]   # one entry for no vintage and the newest
 
     def build():
         frame = map_builder().areas(level, year)
@@ -59,9 +62,7 @@ def areas(level):
 @bp.get("/topology/<level>")
 def topology(level):
     """Display TopoJSON of a level and vintage: simplified with shared edges, quantised."""
-    from geohub.web.cached import topology_artifact
-    artifact = topology_artifact(get_level(level).name, _vintage())
-    return etagged(artifact.read(), "application/json", max_age=3600)
+    return serve_artifact(topology_artifact(get_level(level).name, vintage_arg()), max_age=3600)
 
 
 @bp.get("/indicators")
@@ -74,10 +75,9 @@ def indicators():
 def indicator_values(indicator_id):
     """Values for a level, vintage and period; with the trace when they were aggregated. Built
     once per map state and store revision for every worker."""
-    from geohub.web.cached import cached
     req = MapRequest.from_args(indicator_id, request.args)
-    artifact = cached("api-indicator", req, ".json", lambda: _values_payload(req))
-    return etagged(artifact.read(), "application/json", max_age=60)
+    return serve_artifact(cached("api-indicator", req, ".json", lambda: _values_payload(req)),
+                          max_age=60)
 
 
 def _values_payload(req: MapRequest) -> bytes:
@@ -104,13 +104,13 @@ def overlap_data(level_a: str, level_b: str, vintage_a=None, vintage_b=None) -> 
     if a == b:
         raise InputError("An overlap needs two different levels.", "E.g. /overlaps/lad/lep.")
     _, yb = get_store().resolve_set(b, vintage_b)
-    if vintage_a is None:  # the other level's boundaries of the nearest year
+    if vintage_a is None:  # the source's boundaries in force in yb, as map overlays pair levels
         years = builder.vintages(a)
-        vintage_a = min(years, key=lambda y: (abs(y - yb), -y)) if years else None
+        vintage_a = _nearest_year(years, yb) if years else None
     _, ya = get_store().resolve_set(a, vintage_a)
     table = builder.relationship((a, ya), (b, yb))
-    names_a = dict(zip(builder.areas(a, ya)["code"], builder.areas(a, ya)["name"]))
-    names_b = dict(zip(builder.areas(b, yb)["code"], builder.areas(b, yb)["name"]))
+    names_a = dict(zip(*builder.codes_names(a, ya)))
+    names_b = dict(zip(*builder.codes_names(b, yb)))
     report = overlap_report(table, names_a, names_b, sources=list(names_a))
     report["levels"] = {"source": {"level": a, "vintage": ya}, "target": {"level": b, "vintage": yb}}
     report["table"] = report_table(report).to_dict("records")
@@ -119,7 +119,7 @@ def overlap_data(level_a: str, level_b: str, vintage_a=None, vintage_b=None) -> 
 
 @bp.get("/overlaps/<level_a>/<level_b>")
 def overlaps(level_a, level_b):
-    report = overlap_data(level_a, level_b, _vintage("vintage_a"), _vintage("vintage_b"))
+    report = overlap_data(level_a, level_b, vintage_arg("vintage_a"), vintage_arg("vintage_b"))
     return etagged(json_body(report), "application/json", max_age=60)
 
 
@@ -174,8 +174,3 @@ def lookup():
 def health():
     """For load balancers: the store answers (and at which revision)."""
     return jsonify({"status": "ok", "revision": get_store().revision()})
-
-
-@bp.route("/<path:anything>")
-def not_found(anything):
-    abort(404)

@@ -7,7 +7,7 @@ import os
 from flask import Blueprint, Response, abort, current_app, request, send_file
 
 from geohub.web.artifacts import SUFFIXES, Artifact, ArtifactCache
-from geohub.web.resources import app_cache, map_builder, store_revision, store_url
+from geohub.web.resources import app_cache, get_store, map_builder, store_revision, store_url
 
 bp = Blueprint("artifacts", __name__)
 NONCE_PLACEHOLDER = "__geohub_csp_nonce__"
@@ -37,8 +37,10 @@ def topology_artifact(level: str, vintage: int | None) -> Artifact:
     """A level's display TopoJSON (simplified, shared edges, quantised), built once for all
     workers; pages, exports and the API all take it from here."""
     from geohub.maps.display import display_topology
-    return cached("topology", (level, vintage), ".json",
-                  lambda: display_topology(map_builder().areas(level, vintage), level))
+    # Keyed by the year the store answers with, so no vintage and the newest one build it once.
+    year = get_store().resolve_set(level, vintage)[1]
+    return cached("topology", (level, year), ".json",
+                  lambda: display_topology(map_builder().areas(level, year), level))
 
 
 def cached_page(kind: str, params, render) -> Response:

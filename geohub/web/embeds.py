@@ -48,7 +48,9 @@ def export_map(indicator, fmt):
         artifact = cached("export", params, f".{fmt}",
                           lambda: export(data, fmt, options, link=link, topology=_topology).body)
         return artifact, export_filename(data, fmt, options)
-    artifact, filename = app_cache().get(("export", params), make)
+    # Made again if its file went (a pruned cache folder), as cached() does for its own entries.
+    artifact, filename = app_cache().get(("export", params), make,
+                                         valid=lambda made: made[0].path.exists())
     disposition = "inline" if fmt in ("png", "svg", "pdf") else "attachment"
     return serve_artifact(artifact, **{"Content-Disposition": f'{disposition}; filename="{filename}"'})
 

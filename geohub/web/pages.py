@@ -9,12 +9,14 @@ from flask import Blueprint, current_app, render_template, request, url_for
 from markupsafe import Markup
 
 from geohub.errors import NotFound
-from geohub.geography.levels import LEVELS, get_level, parse_vintage
+from geohub.geography.levels import LEVELS, get_level
 from geohub.maps.choropleth import lonlat_bounds, render_area_map, render_map, render_overlap_map
 from geohub.maps.classify import SCHEMES
 from geohub.maps.model import MapRequest, format_value, level_choices
 from geohub.maps.palettes import OVERLAY_ORDER, PALETTES
-from geohub.web.api import overlap_data
+from geohub.overlaps import DEFAULT_TOLERANCE
+from geohub.web.api import overlap_data, vintage_arg
+from geohub.web.cached import NONCE_PLACEHOLDER, cached_page, topology_artifact
 from geohub.web.resources import app_cache, get_store, map_builder
 from geohub.web.security import with_nonce
 
@@ -28,7 +30,6 @@ def _tiles():
 
 def topology_url(level, vintage):
     """The content-addressed URL of a level's display TopoJSON (built once for all workers)."""
-    from geohub.web.cached import topology_artifact
     return url_for("artifacts.artifact", name=topology_artifact(level, vintage).name)
 
 
@@ -65,6 +66,7 @@ def home():
         results = found[hit].drop_duplicates(["code", "level"]).sort_values(["level", "code"]).head(100)
         results = results.to_dict("records")
     return render_template("home.html", sets=store.boundary_sets(), levels=level_choices(store),
+                           governance={lv.name for lv in LEVELS if lv.governance},
                            indicators=store.indicators(), q=q, results=results)
 
 
@@ -78,7 +80,6 @@ def rendered_map(req: MapRequest):
 def map_page(indicator):
     """The map page, rendered once per state and store revision for every worker (the cached
     HTML carries a placeholder nonce, replaced per response)."""
-    from geohub.web.cached import NONCE_PLACEHOLDER, cached_page
     req = MapRequest.from_args(indicator, request.args)
 
     def render():
@@ -86,7 +87,7 @@ def map_page(indicator):
         controls = {"levels": level_choices(get_store()), "schemes": SCHEMES, "palettes": PALETTES,
                     "overlays": [(o, get_level(o).plural) for o in OVERLAY_ORDER]}
         query = data.request.query(level=data.level, vintage=data.vintage, period=data.period)
-        from geohub.web.embeds import embed_code, oembed_link
+        from geohub.web.embeds import embed_code, oembed_link  # embeds imports this module
         return render_template("map.html", data=data, req=data.request,
                                map=page_parts(parts, NONCE_PLACEHOLDER), controls=controls,
                                query=query, embed=embed_code(indicator, query, data.title),
@@ -105,7 +106,7 @@ def area_page(code):
     builder = map_builder()
     first = rows.sort_values("vintage").iloc[-1]
     level, vintage = first["level"], int(first["vintage"])
-    area = store.areas(level, None if vintage not in builder.vintages(level) else vintage, codes=[code])
+    area = store.areas(level, vintage, codes=[code])
     if area.empty:  # ended before its set's newest year: take the last year it was live
         live_to = int(first["end_year"]) if pd.notna(first["end_year"]) else vintage
         area = store.areas(level, live_to, codes=[code])
@@ -113,8 +114,8 @@ def area_page(code):
     memberships = []
     for other in [lv.name for lv in LEVELS if lv.governance and lv.name != level]:
         for year in sorted({s.vintage for s in store.boundary_sets() if s.level == other}):
-            bset, answer = store.resolve_set(other, year)
-            at = vintage if vintage in bset.years else answer
+            bset, _ = store.resolve_set(other, year)
+            at = vintage if vintage in bset.years else year
             table = builder.relationship((level, vintage), (other, at))
             targets = table[table["source_code"] == code]
             names = dict(zip(*builder.codes_names(other, at)))
@@ -136,13 +137,12 @@ def area_page(code):
 
 @bp.get("/overlaps/<level_a>/<level_b>")
 def overlaps_page(level_a, level_b):
-    va, vb = request.args.get("vintage_a"), request.args.get("vintage_b")
-    report = overlap_data(level_a, level_b, parse_vintage(va) if va else None,
-                          parse_vintage(vb) if vb else None)
+    report = overlap_data(level_a, level_b, vintage_arg("vintage_a"), vintage_arg("vintage_b"))
     src, tgt = report["levels"]["source"], report["levels"]["target"]
     bounds = lonlat_bounds(map_builder().areas(src["level"], src["vintage"]))
     parts = render_overlap_map((src["level"], src["vintage"], bounds), (tgt["level"], tgt["vintage"]),
                                [m["code"] for m in report["multi"]], topology_url=topology_url,
                                static_url=static_url())
     return render_template("overlaps.html", report=report, source=get_level(src["level"]),
-                           target=get_level(tgt["level"]), map=page_parts(parts))
+                           target=get_level(tgt["level"]), map=page_parts(parts),
+                           tolerance=DEFAULT_TOLERANCE)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from flask import current_app, g
+from flask import current_app, g, has_request_context
 
 from geohub.store import Store, open_store
 
@@ -14,10 +14,25 @@ def store_url(config) -> str:
 
 
 def get_store() -> Store:
-    """The store for this app context, opened on first use and closed at teardown."""
+    """The store for this app context, opened on first use and closed at teardown.
+
+    In a request its ``boundary_sets()`` answers from the app cache: read once per store revision.
+    """
     if "store" not in g:
-        g.store = open_store(store_url(current_app.config))
+        store = open_store(store_url(current_app.config))
+        if has_request_context():
+            _share_boundary_sets(store)
+        g.store = store
     return g.store
+
+
+def _share_boundary_sets(store: Store) -> None:
+    # boundary_sets() is a GROUP BY over every area, asked for many times a request (resolve_set,
+    # MapBuilder, the pages) and changed only by a write. Requests only read, so the revision read
+    # at their start is current; CLI commands write and read in one context, so they keep asking.
+    # Set on the instance so the store's own resolve_set and areas use it too.
+    read = store.boundary_sets
+    store.boundary_sets = lambda: list(app_cache().get("boundary-sets", read))
 
 
 def store_revision() -> int:
