@@ -180,7 +180,7 @@ def format_value(value, unit: str | None, flag=None) -> str:
     return f"{number} {unit}"
 
 
-def _nearest_year(years: list[int], wanted: int) -> int:
+def nearest_year(years: list[int], wanted: int) -> int:
     before = [y for y in years if y <= wanted]
     return max(before) if before else min(years)
 
@@ -233,7 +233,7 @@ class MapBuilder:
                 years = self.vintages(other)
                 if other == level or not years:
                     continue
-                year = _nearest_year(years, vintage)
+                year = nearest_year(years, vintage)
                 used[other] = year
                 table = self.relationship((level, vintage), (other, year))
                 names = dict(zip(*self.codes_names(other, year)))

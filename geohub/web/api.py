@@ -12,7 +12,7 @@ from flask import Blueprint, jsonify, request
 
 from geohub.errors import InputError
 from geohub.geography.levels import get_level, parse_vintage
-from geohub.maps.model import MapRequest, _nearest_year, level_choices
+from geohub.maps.model import MapRequest, nearest_year, level_choices
 from geohub.overlaps import overlap_report
 from geohub.overlaps.report import report_table
 from geohub.web.cached import cached, serve_artifact, topology_artifact
@@ -106,7 +106,7 @@ def overlap_data(level_a: str, level_b: str, vintage_a=None, vintage_b=None) -> 
     _, yb = get_store().resolve_set(b, vintage_b)
     if vintage_a is None:  # the source's boundaries in force in yb, as map overlays pair levels
         years = builder.vintages(a)
-        vintage_a = _nearest_year(years, yb) if years else None
+        vintage_a = nearest_year(years, yb) if years else None
     _, ya = get_store().resolve_set(a, vintage_a)
     table = builder.relationship((a, ya), (b, yb))
     names_a = dict(zip(*builder.codes_names(a, ya)))
