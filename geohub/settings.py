@@ -33,7 +33,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("GEOHUB_TILES", None,
             "Base map tiles: a Leaflet tile URL template, or unset for none (works offline)."),
     Setting("GEOHUB_FRAME_ANCESTORS", "",
-            "Space-separated partner origins allowed to embed maps in iframes, besides 'self'."),
+            "Optional: space-separated origins that alone may embed maps in iframes (besides 'self'); "
+            "unset, any site may embed /embed/... pages (they are read-only)."),
     Setting("GEOHUB_CACHE_DIR", None,
             "Folder for content-addressed artifacts shared by all workers (default: instance/cache)."),
     Setting("GEOHUB_PROXIES", "0",

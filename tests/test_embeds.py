@@ -1,6 +1,8 @@
-"""Embeds for partner sites: the embed page, copy-ready embed code, oEmbed, framing policy,
-no cookies, CORS on read-only API GETs; and in chromium, a partner page on a second loopback
-origin that may (allowlisted) or may not frame the map."""
+"""Embeds for partner sites: the embed page, copy-ready embed code, oEmbed, framing policy (any
+site by default, or only the listed origins), no cookies, CORS on read-only API GETs; and in
+chromium, a partner page on a second loopback origin with the oEmbed html pasted in: the map draws
+by default and where the partner is listed, not where another origin is; a non-embed page is
+always refused."""
 import re
 
 import pytest
@@ -27,6 +29,24 @@ def test_embed_page_is_bare_and_frameable_by_partners(web_app):
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
     assert "X-Geohub-Embed" not in response.headers
+
+
+def test_embeds_are_frameable_by_any_site_by_default(client):
+    response = client.get(f"/embed/maps/pop?{QUERY}")
+    assert response.status_code == 200
+    assert re.search(r"frame-ancestors \*(;|$)", response.headers["Content-Security-Policy"])
+    panel = client.get(f"/maps/pop?{QUERY}").get_data(as_text=True)
+    assert "Any website may show this map in a frame" in panel
+
+
+def test_embed_panel_names_the_sites_that_may_embed(web_app):
+    web_app.config["GEOHUB_FRAME_ANCESTORS"] = "https://partner.example"
+    try:
+        page = web_app.test_client().get(f"/maps/pop?{QUERY}").get_data(as_text=True)
+    finally:
+        web_app.config["GEOHUB_FRAME_ANCESTORS"] = ""
+    who = re.search(r'<p class="embed-who"[^>]*>(.*?)</p>', page, re.S).group(1)
+    assert "Only these sites" in who and "https://partner.example" in who
 
 
 def test_other_pages_are_not_frameable(client):
@@ -56,6 +76,34 @@ def test_oembed_response_has_the_required_fields(client):
     assert response.headers["Access-Control-Allow-Origin"] == "*"
 
 
+def oembed(client, **params):
+    url = f"http://localhost/maps/pop%3F{QUERY.replace('&', '%26')}"
+    extra = "".join(f"&{k}={v}" for k, v in params.items())
+    return client.get(f"/oembed?url={url}&format=json{extra}")
+
+
+@pytest.mark.parametrize("params,size", [({}, (800, 600)),
+                                         ({"maxwidth": "640"}, (640, 480)),
+                                         ({"maxheight": "300"}, (400, 300)),
+                                         ({"maxwidth": "1000", "maxheight": "300"}, (400, 300)),
+                                         ({"maxwidth": "5"}, (200, 150)),          # clamped up
+                                         ({"maxwidth": "90000"}, (2000, 1500)),    # clamped down
+                                         ({"maxwidth": "500.7"}, (500, 375))])
+def test_oembed_size_keeps_the_aspect_ratio_within_bounds(client, params, size):
+    body = oembed(client, **params).get_json()
+    assert (body["width"], body["height"]) == size
+    assert f'width="{size[0]}" height="{size[1]}"' in body["html"]
+
+
+@pytest.mark.parametrize("params", [{"maxwidth": "-5"}, {"maxwidth": "0"}, {"maxheight": "abc"},
+                                    {"maxheight": "nan"}, {"maxwidth": "inf"}])
+def test_oembed_refuses_sizes_that_are_not_positive_numbers(client, params):
+    response = oembed(client, **params)
+    assert response.status_code == 400
+    body = response.get_json()
+    assert "positive number" in body["message"] and "=600" in body["hint"]
+
+
 @pytest.mark.parametrize("url,status", [("/oembed?url=http://localhost/maps/pop&format=xml", 501),
                                         ("/oembed?url=http://elsewhere.example/maps/pop", 404),
                                         ("/oembed?url=http://localhost/about", 404),
@@ -72,40 +120,60 @@ def test_cors_on_read_only_api(client):
 
 PARTNER = """<!doctype html><html><head><title>Partner</title></head><body>
 <h1>Partner site</h1>
-<iframe id="map" src="{src}" title="Map" loading="lazy" width="900" height="600"></iframe>
+<div id="pasted">{pasted}</div>
+<iframe id="page" src="{page}" title="Not an embed" width="600" height="300"></iframe>
 <script src="{script}" async></script>
 </body></html>"""
 
 
+def _frame_refused(frame) -> bool:
+    """chromium shows a frame refused by frame-ancestors as its own error page."""
+    return frame.url.startswith("chrome-error://")
+
+
 @pytest.mark.browser
-@pytest.mark.parametrize("allowed", [True, False])
-def test_partner_origin_embeds_only_when_allowlisted(web_app, allowed):
+@pytest.mark.parametrize("policy", ["default", "listed", "other"])
+def test_oembed_html_pasted_on_a_partner_origin(web_app, policy):
+    """The oEmbed html, pasted as is into a page of another loopback origin (another host name and
+    port): the map draws unless GEOHUB_FRAME_ANCESTORS lists only other origins; the map page
+    itself (not an embed) is refused framing whatever the setting."""
+    import json
+    import urllib.parse
+    import urllib.request
+
     from flask import Flask
     partner = Flask("partner")
     with serve(web_app, host="127.0.0.1") as geohub_url:
-        src = f"{geohub_url}/embed/maps/pop?{QUERY}"
+        page_url = f"{geohub_url}/maps/pop?{QUERY}"
+        with urllib.request.urlopen(f"{geohub_url}/oembed?" + urllib.parse.urlencode(
+                {"url": page_url, "format": "json", "maxwidth": "900"})) as answer:
+            pasted = json.load(answer)["html"]
+        assert pasted.startswith("<iframe") and f"{geohub_url}/embed/maps/pop?" in pasted
         partner.add_url_rule("/", "home", lambda: PARTNER.format(
-            src=src, script=f"{geohub_url}/static/geohub-embed.js"))
-        with serve(partner, host="localhost") as partner_url:   # another origin: other host, port
-            web_app.config["GEOHUB_FRAME_ANCESTORS"] = partner_url if allowed else "https://other.example"
+            pasted=pasted, page=page_url, script=f"{geohub_url}/static/geohub-embed.js"))
+        with serve(partner, host="localhost") as partner_url:
+            web_app.config["GEOHUB_FRAME_ANCESTORS"] = {
+                "default": "", "listed": partner_url, "other": "https://other.example"}[policy]
             try:
                 with browser() as b:
-                    page = b.new_page()
+                    page = b.new_page(viewport={"width": 1000, "height": 1100})
                     page.goto(partner_url + "/")
-                    frame_element = page.locator("#map")
-                    frame_element.wait_for()
-                    frame = page.frame_locator("#map")
-                    if allowed:
-                        frame.locator("html[data-geohub-ready=true]").wait_for(timeout=30_000)
-                        assert frame.locator("path.geohub-area").count() == 374
-                        assert frame.locator(".geohub-legend").is_visible()
-                        page.wait_for_function("document.getElementById('map').style.height !== ''")
+                    embed = page.frame_locator("#pasted iframe")
+                    if policy != "other":
+                        embed.locator("html[data-geohub-ready=true]").wait_for(timeout=30_000)
+                        assert embed.locator("path.geohub-area").count() == 374
+                        assert embed.locator(".geohub-legend").is_visible()
+                        page.wait_for_function(
+                            "document.querySelector('#pasted iframe').style.height !== ''")
                     else:
                         page.wait_for_timeout(2_000)
-                        content = page.frames[1]
-                        assert content.url.startswith("chrome-error://")   # refused by frame-ancestors
-                        assert content.locator("path.geohub-area").count() == 0
+                        frame = page.locator("#pasted iframe").element_handle().content_frame()
+                        assert _frame_refused(frame)
+                        assert frame.locator("path.geohub-area").count() == 0
+                    page.wait_for_timeout(500)
+                    other = page.locator("#page").element_handle().content_frame()
+                    assert _frame_refused(other), other.url      # not an embed: refused always
                     ARTIFACTS.mkdir(exist_ok=True)
-                    page.screenshot(path=str(ARTIFACTS / f"partner-{'allowed' if allowed else 'refused'}.png"))
+                    page.screenshot(path=str(ARTIFACTS / f"partner-{policy}.png"))
             finally:
                 web_app.config["GEOHUB_FRAME_ANCESTORS"] = ""

@@ -1,13 +1,14 @@
 """Exports and embeds: ``/maps/<indicator>.<format>``, ``/embed/maps/<indicator>`` and oEmbed.
 
-Embeds are the only pages partner sites may frame (Content-Security-Policy frame-ancestors from
-GEOHUB_FRAME_ANCESTORS); they set no cookies.
+Embeds are the only pages other sites may frame: any site by default (they are read-only), or
+only the origins listed in GEOHUB_FRAME_ANCESTORS (web/security.py); they set no cookies.
 """
 from __future__ import annotations
 
+import math
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from flask import Blueprint, jsonify, render_template, request, url_for
+from flask import Blueprint, current_app, jsonify, render_template, request, url_for
 from markupsafe import escape
 from werkzeug.routing import Map as UrlMap
 from werkzeug.routing import Rule
@@ -20,11 +21,13 @@ from geohub.maps.static_render import PrintOptions
 from geohub.web.cached import (NONCE_PLACEHOLDER, cached, cached_page, serve_artifact,
                                topology_artifact)
 from geohub.web.pages import page_parts, rendered_map
+from geohub.web.security import embed_partners
 from geohub.web.resources import app_cache, map_builder
 
 bp = Blueprint("embeds", __name__)
 
 EMBED_WIDTH, EMBED_HEIGHT = 800, 600
+OEMBED_BOUNDS = (200, 2000)   # px: the least and most oEmbed answers for maxwidth/maxheight
 
 
 def _topology(level, vintage):
@@ -62,7 +65,8 @@ def embed_code(indicator: str, query: dict, title: str) -> dict:
               f'width="100%" height="{EMBED_HEIGHT}" style="border:0" allowfullscreen></iframe>')
     script_src = url_for("static", filename="geohub-embed.js", _external=True)
     script = f'<script src="{escape(script_src)}" async></script>'
-    return {"iframe": iframe, "script": script, "src": src}
+    # Who may frame it (the map page's cache key includes this, web/pages.py).
+    return {"iframe": iframe, "script": script, "src": src, "partners": embed_partners(current_app)}
 
 
 @bp.get("/embed/maps/<indicator>")
@@ -102,12 +106,8 @@ def oembed():
         raise NotFound(f"{url} is not a map URL.", "Map URLs look like /maps/<indicator>?level=...") from exc
     query = dict(parse_qsl(parts.query))
     req = MapRequest.from_args(args["indicator"], query)
+    width, height = oembed_size(request.args.get("maxwidth"), request.args.get("maxheight"))
     data = map_builder().build(req)
-    try:
-        width = min(int(request.args.get("maxwidth") or EMBED_WIDTH), EMBED_WIDTH)
-        height = min(int(request.args.get("maxheight") or EMBED_HEIGHT), EMBED_HEIGHT)
-    except ValueError as exc:
-        raise InputError("maxwidth and maxheight must be whole numbers.", "E.g. maxwidth=600.") from exc
     code = embed_code(req.indicator, data.request.query(level=data.level, vintage=data.vintage,
                                                          period=data.period), data.title)
     html = code["iframe"].replace('width="100%"', f'width="{width}"').replace(
@@ -116,6 +116,31 @@ def oembed():
                "title": data.title, "provider_name": "geohub", "provider_url": request.host_url,
                "cache_age": 3600}
     return jsonify(payload)
+
+
+def _max_pixels(name: str, raw: str | None) -> float | None:
+    if raw is None or not raw.strip():
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value <= 0:
+        raise InputError(f"{name}={raw!r} is not a positive number of pixels.",
+                         f"Use e.g. {name}=600, or leave it out for {EMBED_WIDTH} x {EMBED_HEIGHT}.")
+    return min(max(value, OEMBED_BOUNDS[0]), OEMBED_BOUNDS[1])
+
+
+def oembed_size(maxwidth: str | None, maxheight: str | None) -> tuple[int, int]:
+    """The embed's (width, height): the map's aspect ratio, as large as fits in the consumer's
+    maxwidth x maxheight (each clamped to OEMBED_BOUNDS); EMBED_WIDTH x EMBED_HEIGHT if neither is
+    given. InputError for a value that is not a positive number."""
+    w, h = _max_pixels("maxwidth", maxwidth), _max_pixels("maxheight", maxheight)
+    if w is None and h is None:
+        return EMBED_WIDTH, EMBED_HEIGHT
+    ratio = EMBED_WIDTH / EMBED_HEIGHT
+    width = min(w if w is not None else math.inf, h * ratio if h is not None else math.inf)
+    return int(width), int(width / ratio)
 
 
 def oembed_link(indicator: str, query: dict) -> str:

@@ -18,7 +18,7 @@ from geohub.overlaps import DEFAULT_TOLERANCE
 from geohub.web.api import overlap_data, vintage_arg
 from geohub.web.cached import NONCE_PLACEHOLDER, cached_page, topology_artifact
 from geohub.web.resources import app_cache, get_store, map_builder
-from geohub.web.security import with_nonce
+from geohub.web.security import embed_partners, with_nonce
 
 bp = Blueprint("pages", __name__)
 
@@ -92,7 +92,8 @@ def map_page(indicator):
                                map=page_parts(parts, NONCE_PLACEHOLDER), controls=controls,
                                query=query, embed=embed_code(indicator, query, data.title),
                                oembed=oembed_link(indicator, query))
-    return cached_page("map-page", req, render)
+    # The embed panel says which sites may embed, so the policy is part of the cache key.
+    return cached_page("map-page", (req, tuple(embed_partners(current_app))), render)
 
 
 @bp.get("/areas/<code>")

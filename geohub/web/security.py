@@ -1,6 +1,10 @@
 """Response headers that keep pages safe: a strict Content-Security-Policy with a per-response
-nonce for the inline scripts and styles Folium writes, framing limited to an allowlist, no
-sniffing, a referrer policy."""
+nonce for the inline scripts and styles Folium writes, framing refused except for embeds, no
+sniffing, a referrer policy.
+
+Embeds (``/embed/...``) are read-only pages with no state-changing action and no cookies, so any
+site may frame them (``frame-ancestors *``) unless the operator restricts them to a list of origins
+with GEOHUB_FRAME_ANCESTORS. Every other page may be framed only by geohub itself."""
 from __future__ import annotations
 
 import re
@@ -25,13 +29,19 @@ def with_nonce(html: str, nonce: str | None = None) -> str:
     return _TAG.sub(lambda m: f'<{m.group(1)} nonce="{nonce}"', html)
 
 
+def embed_partners(app: Flask) -> list[str]:
+    """The origins GEOHUB_FRAME_ANCESTORS restricts embeds to; empty: any site may embed."""
+    return (app.config.get("GEOHUB_FRAME_ANCESTORS") or "").split()
+
+
 def frame_ancestors(app: Flask) -> str:
-    partners = app.config.get("GEOHUB_FRAME_ANCESTORS") or ""
-    return " ".join(["'self'", *partners.split()])
+    """The frame-ancestors sources of an embed: ``*``, or 'self' and the listed partners."""
+    partners = embed_partners(app)
+    return " ".join(["'self'", *partners]) if partners else "*"
 
 
 def content_security_policy(app: Flask, nonce: str, embed: bool = False) -> str:
-    """The policy for an HTML response; only embeds may be framed by partner origins."""
+    """The policy for an HTML response; only embeds may be framed by other sites."""
     return "; ".join([
         "default-src 'self'",
         f"script-src 'self' 'nonce-{nonce}'",
