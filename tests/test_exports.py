@@ -97,7 +97,7 @@ def test_png_size_resolution_and_colours(client, map_data, size, dpi, pixels):
     from geohub.maps.static_render import PrintOptions
     response = client.get(f"/maps/pop.png?{QUERY}&size={size}&dpi={dpi}")
     assert response.status_code == 200 and response.mimetype == "image/png"
-    assert f'filename="pop_lad_2021_2020_{size}-' in response.headers["Content-Disposition"]
+    assert f'filename="pop_lad_2021_2020_with-lep_{size}-' in response.headers["Content-Disposition"]
     image = Image.open(io.BytesIO(response.data)).convert("RGB")
     assert image.size == pixels
     expected_dpi = 96 if dpi == "screen" else dpi
@@ -140,12 +140,27 @@ def test_svg_parses_and_carries_the_colours(client):
     assert "Open Government Licence" in text
     # The areas are the first collection of paths, in the table's order (the GeoJSON export's):
     # each is filled with the colour the interactive map gives it.
-    areas = next(g for g in root.iter("{http://www.w3.org/2000/svg}g") if g.get("id") == "PathCollection_1")
+    areas = next(g for g in root.iter("{http://www.w3.org/2000/svg}g") if g.get("id") == "areas")
     fills = [re.search(r"fill: (#[0-9a-f]{6})", path.get("style")).group(1) for path in areas]
     codes = [f["properties"]["code"] for f in json.loads(client.get(f"/maps/pop.geojson?{QUERY}").data)["features"]]
     colours = area_colours(client)
     assert len(fills) == len(codes) == 374
     assert fills == [colours[code] for code in codes]
+
+
+@pytest.mark.parametrize("query,fmt,name", [
+    ("level=lep&vintage=2021&mode=split", "csv", "pop_lep_2021_2020_split.csv"),
+    ("level=lep&vintage=2021&mode=full", "csv", "pop_lep_2021_2020_full.csv"),
+    ("level=lep&vintage=2021&mode=full&scheme=equal_interval&k=4&palette=Reds", "svg",
+     "pop_lep_2021_2020_full_equal-interval-k4_Reds_a4-portrait.svg"),
+    ("level=lad&vintage=2021&breaks=100000,200000&labels=none", "png",
+     "pop_lad_2021_2020_breaks-100000-200000_a4-portrait-150dpi_labels-none.png"),
+])
+def test_file_names_tell_figures_apart(client, query, fmt, name):
+    size = "&size=a4-portrait" if fmt != "csv" else ""
+    response = client.get(f"/maps/pop.{fmt}?{query}{size}")
+    assert response.status_code == 200
+    assert f'filename="{name}"' in response.headers["Content-Disposition"]
 
 
 def test_csv_equals_the_map_values(client):
@@ -228,7 +243,9 @@ def test_cli_export(geohub, tmp_path, web_template, store_path):
                     "--output", tmp_path)
     assert result.exit_code == 0, result.output
     from pypdf import PdfReader
-    written = tmp_path / "pop_lep_2021_2020_a4-portrait.pdf"
+    # named for the mode the map was built in (the default depends on the level)
+    written, = tmp_path.glob("pop_lep_2021_2020_*_a4-portrait.pdf")
+    assert written.name.split("_")[4] in ("split", "full")
     assert len(PdfReader(written).pages) == 1
     png = geohub("export", "pop", "--format", "png", "--size", "slide", "--dpi", "72",
                  "--output", tmp_path / "x.png")

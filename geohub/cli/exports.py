@@ -17,7 +17,8 @@ from geohub.web.resources import get_store
 @click.option("--format", "fmt", required=True,
               type=click.Choice(["png", "svg", "pdf", "html", "csv", "geojson"]))
 @click.option("--output", type=click.Path(dir_okay=True), help="File or folder to write (default: a "
-              "file named for the indicator, level, vintage and period in the current folder).")
+              "file named for what the map shows (indicator, level, vintage, period, mode, weight, "
+              "non-default classes ...) in the current folder).")
 @click.option("--size", type=click.Choice(["screen", "a4-portrait", "a4-landscape", "slide"]),
               default="screen", show_default=True, help="Page size of PNG, SVG and PDF exports.")
 @click.option("--dpi", help="Resolution of PNG exports: a number (72-600) or 'screen' (96). "
@@ -29,9 +30,12 @@ from geohub.web.resources import get_store
 @click.option("--overlay", help="Outline levels to draw, e.g. lep,cauth.")
 @click.option("--mode", type=click.Choice(["split", "full"]), help="For levels reached by aggregation.")
 @click.option("--weight", help="Weight indicator for rates reached by aggregation.")
+@click.option("--labels", type=click.Choice(["auto", "none", "all"]), default="auto", show_default=True,
+              help="Area names on PNG, SVG and PDF exports (auto: when the map has at most 40 areas).")
 def export_command(indicator, level, vintage, period, fmt, output, size, dpi, scheme, k, breaks,
-                   palette, overlay, mode, weight):
+                   palette, overlay, mode, weight, labels):
     """Export INDICATOR's map, exactly as the web map shows it, to a file."""
+    from geohub.maps.context import map_context
     from geohub.maps.exports import export
     from geohub.maps.model import MapBuilder, MapRequest
     from geohub.maps.static_render import PrintOptions
@@ -39,8 +43,11 @@ def export_command(indicator, level, vintage, period, fmt, output, size, dpi, sc
             "k": str(k) if k else None, "breaks": breaks, "palette": palette, "overlay": overlay,
             "mode": mode, "weight": weight}
     req = MapRequest.from_args(indicator, {key: v for key, v in args.items() if v})
-    data = MapBuilder(get_store()).build(req)
-    result = export(data, fmt, PrintOptions.from_args({"size": size, "dpi": dpi or ""}))
+    builder = MapBuilder(get_store())
+    data = builder.build(req)
+    options = PrintOptions.from_args({"size": size, "dpi": dpi or "", "labels": labels})
+    context = map_context(builder, data) if fmt in ("png", "svg", "pdf") else None
+    result = export(data, fmt, options, context=context)
     target = Path(output) if output else Path(result.filename)
     if target.is_dir():
         target = target / result.filename

@@ -16,7 +16,10 @@ from geohub.maps import static_render
 from geohub.maps.assets import STATIC_DIR, inline_assets
 from geohub.maps.choropleth import _TEMPLATES, MAP_ASSETS, render_map
 from geohub.maps.display import display_topology
+from geohub.maps.classify import DEFAULT_K, DEFAULT_SCHEME
+from geohub.maps.context import MapContext
 from geohub.maps.model import MapData
+from geohub.maps.palettes import DEFAULT_PALETTE
 from geohub.maps.static_render import PrintOptions
 
 MIMETYPES = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf",
@@ -34,10 +37,30 @@ class Export:
 
 
 def filename(data: MapData, fmt: str, options: PrintOptions | None = None) -> str:
-    """What the file contains: indicator, level, vintage, period (and size for images)."""
+    """What the file contains, so two different figures never share a name: indicator, level,
+    vintage, period; for aggregated maps the mode and weight; the classification (scheme, k or
+    breaks) and palette when not the defaults (not for CSV, which has no colours); overlays on
+    pictures; the size (and resolution) of images, and their labels when not automatic."""
+    req = data.request
     parts = [data.indicator["id"], data.level, str(data.vintage), data.period]
+    if data.aggregation:
+        parts.append(data.aggregation.get("mode") or req.mode)
+        weight = data.aggregation.get("weight") or req.weight
+        if weight:
+            parts.append(f"weight-{weight}")
+    if fmt != "csv":   # the CSV holds values only: classes, colours and overlays do not show
+        if req.breaks:
+            parts.append("breaks-" + "-".join(f"{b:g}" for b in req.breaks))
+        elif (req.scheme, req.k) != (DEFAULT_SCHEME, DEFAULT_K):
+            parts.append(f"{req.scheme}-k{req.k}")
+        if req.palette != DEFAULT_PALETTE:
+            parts.append(req.palette)
+    if req.overlays and fmt in ("png", "svg", "pdf", "html"):
+        parts.append("with-" + "-".join(req.overlays))
     if options is not None and fmt in ("png", "svg", "pdf"):
         parts.append(options.size + (f"-{options.dpi}dpi" if fmt == "png" else ""))
+        if options.labels != "auto":
+            parts.append(f"labels-{options.labels}")
     stem = "_".join(re.sub(r"[^A-Za-z0-9.-]+", "-", p).strip("-") for p in parts)
     return f"{stem}.{fmt}"
 
@@ -106,13 +129,14 @@ def to_html(data: MapData, link: str | None = None,
 
 
 def export(data: MapData, fmt: str, options: PrintOptions | None = None, *, link: str | None = None,
-           topology=None) -> Export:
-    """The map in ``fmt``; InputError for a format geohub does not export."""
+           topology=None, context: MapContext | None = None) -> Export:
+    """The map in ``fmt``; InputError for a format geohub does not export. ``context`` (from
+    maps.context.map_context) is the country drawn around print maps."""
     if fmt not in MIMETYPES:
         raise InputError(f"geohub does not export {fmt!r}.", f"Formats: {', '.join(FORMATS)}.")
     options = options or PrintOptions()
     if fmt in ("png", "svg", "pdf"):
-        body = static_render.render(data, fmt, options)
+        body = static_render.render(data, fmt, options, context)
     elif fmt == "html":
         body = to_html(data, link, topology)
     elif fmt == "csv":

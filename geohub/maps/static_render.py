@@ -1,9 +1,21 @@
 """Print-quality maps without a browser: PNG, SVG and PDF by matplotlib, drawn from the same
 MapData as the interactive map, so classes, colours, the missing colour, legend, title, source
-line and attribution are the same; with a scale bar."""
+line and attribution are the same.
+
+The page is laid out for a report: a title and a plain-English subtitle; the legend, titled with
+the indicator, unit and period, beside the map on landscape pages and under it on portrait ones;
+a scale bar in the corner of the map's frame that covers least of the mapped areas (none where
+one is free); source and licence lines at a readable size (>= 7 pt on A4, >= 12 px on slides and
+screens); the surrounding country in light grey when the areas do not cover the frame
+(maps/context.py); and optional name labels that avoid each other, the legend and the scale bar
+(omitted where they do not fit). SVG keeps its text as <text> (editable, readable by screen
+readers) with a <title> and <desc>; PDF embeds TrueType (Type 42) fonts; PNG and PDF carry the
+title, author and description in their metadata.
+"""
 from __future__ import annotations
 
 import io
+import re
 import textwrap
 from dataclasses import dataclass
 
@@ -13,15 +25,20 @@ matplotlib.use("Agg")  # no display: rendering happens on the server
 
 import numpy as np  # noqa: E402
 import shapely  # noqa: E402
+from matplotlib import patheffects  # noqa: E402
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.collections import PathCollection  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.path import Path  # noqa: E402
-from matplotlib_scalebar.scalebar import ScaleBar  # noqa: E402
+from matplotlib.transforms import Bbox  # noqa: E402
+from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar  # noqa: E402
+from shapely.ops import polylabel  # noqa: E402
 
 from geohub.errors import InputError  # noqa: E402
 from geohub.geography.levels import get_level  # noqa: E402
+from geohub.maps.context import MapContext, frame_bounds  # noqa: E402
 from geohub.maps.model import MapData  # noqa: E402
 from geohub.maps.palettes import MISSING_COLOUR, OUTLINE_COLOUR, OVERLAY_STYLES  # noqa: E402
 
@@ -34,12 +51,31 @@ SIZES = {
 }
 DPI_RANGE = (72, 600)
 SCREEN_DPI = 96
+LABELS = ("auto", "none", "all")
+AUTO_LABELS_MAX = 40   # labels=auto names the areas of maps with at most this many
+
+# Type sizes in points, per kind of page. Notes (source and licence lines) stay >= 7 pt on A4 and
+# >= 12 px at 96 px per inch (9 pt) on slides and screens.
+STYLES = {
+    "a4": {"title": 16, "subtitle": 9.5, "legend": 8.5, "legend_title": 9, "notes": 7.5,
+           "label": 6.5, "scale": 7.5, "margin": 0.45, "gap": 0.14},
+    "wide": {"title": 24, "subtitle": 14, "legend": 12, "legend_title": 12.5, "notes": 10,
+             "label": 9.5, "scale": 10, "margin": 0.45, "gap": 0.18},
+}
+TEXT_COLOUR, MUTED_COLOUR = "#0b0c0c", "#505a5f"
+CONTEXT_FILL, CONTEXT_EDGE, COUNTRY_EDGE = "#eeeeee", "#ffffff", "#8a8a8a"
+CORNERS = ("lower left", "lower right", "upper left", "upper right")
+RC = {"svg.fonttype": "none",      # SVG text stays <text> (the font stack is the rc's sans-serif)
+      "pdf.fonttype": 42,          # TrueType, not Type 3
+      "font.family": "sans-serif",
+      "svg.hashsalt": "geohub"}    # stable ids: the same map gives the same file
 
 
 @dataclass(frozen=True)
 class PrintOptions:
     size: str = "screen"
     dpi: int = SCREEN_DPI
+    labels: str = "auto"
 
     @classmethod
     def from_args(cls, args) -> "PrintOptions":
@@ -56,7 +92,12 @@ class PrintOptions:
                 raise InputError(f"dpi={raw!r} is not a number.", "Use e.g. dpi=150 or dpi=300.") from exc
         if not DPI_RANGE[0] <= dpi <= DPI_RANGE[1]:
             raise InputError(f"dpi={dpi} is out of range.", f"Use {DPI_RANGE[0]} to {DPI_RANGE[1]}.")
-        return cls(size, dpi)
+        labels = (args.get("labels") or "auto").strip().lower()
+        if labels not in LABELS:
+            raise InputError(f"Unknown labels={labels!r}.",
+                             f"Use labels=auto (names when the map has at most {AUTO_LABELS_MAX} "
+                             "areas), labels=all or labels=none.")
+        return cls(size, dpi, labels)
 
     @property
     def pixels(self) -> tuple[int, int]:
@@ -68,6 +109,13 @@ class PrintOptions:
         """The page size, nudged to whole pixels at this resolution (A4 at 150 dpi: 1240 x 1754)."""
         w, h = self.pixels
         return w / self.dpi, h / self.dpi
+
+    @property
+    def style(self) -> dict:
+        return STYLES["a4" if self.size.startswith("a4") else "wide"]
+
+    def labelled(self, count: int) -> bool:
+        return self.labels == "all" or (self.labels == "auto" and count <= AUTO_LABELS_MAX)
 
 
 def _paths(geoms) -> list[Path]:
@@ -83,70 +131,243 @@ def _paths(geoms) -> list[Path]:
     return out
 
 
-def draw(data: MapData, options: PrintOptions) -> Figure:
-    """The map as a matplotlib Figure of the requested size."""
-    width, height = options.inches
-    fig = Figure(figsize=(width, height), dpi=options.dpi, facecolor="white")
-    scale = min(width, height) / 8.27  # type sizes follow the page
-    portrait = height > width
-    footer = 0.10 if portrait else 0.13
-    title_lines = textwrap.wrap(data.title, 50 if portrait else 70)
-    line = 15 * scale * 1.25 / 72 / height  # one title line, as a fraction of the page height
-    subtitle_y = 0.975 - line * len(title_lines) - 0.01
-    top = subtitle_y - 0.05
-    # Landscape pages keep the right third for the legend; portrait ones keep a band below the map.
-    bottom = footer + (0.16 if portrait else 0.02)
-    ax = fig.add_axes([0.03, bottom, 0.94 if portrait else 0.62, top - bottom])
-    ax.set_axis_off()
-    ax.set_aspect("equal")
-    classes = data.classification.classes
-    facecolours = [data.colours[c] if c >= 0 else MISSING_COLOUR for c in classes]
-    polygons = data.table.geometry.values
-    ax.add_collection(PathCollection(_paths(polygons), facecolors=facecolours,
-                                     edgecolors=OUTLINE_COLOUR, linewidths=0.25 * scale))
+def _wrap(text: str, fontsize: float, width_in: float, bold: bool = False) -> str:
+    """``text`` wrapped to about ``width_in`` inches (DejaVu Sans averages ~0.55 em a character)."""
+    per_char = fontsize / 72 * (0.62 if bold else 0.55)
+    return "\n".join(textwrap.wrap(text, max(int(width_in / per_char), 10)))
+
+
+def _nice_length(span: float) -> float:
+    """A round length (1, 2 or 5 x 10^n metres) near a fifth of ``span``."""
+    target = span / 5
+    magnitude = 10 ** np.floor(np.log10(target))
+    return float(max(m * magnitude for m in (1, 2, 5) if m * magnitude <= target))
+
+
+def _distance_label(metres: float) -> str:
+    return f"{metres / 1000:g} km" if metres >= 1000 else f"{metres:g} m"
+
+
+def _label_text(name: str) -> str:
+    return "\n".join(textwrap.wrap(name, 18)[:3])
+
+
+class DrawnAreas:
+    """The mapped areas as a spatial index, to ask how much of a page box they cover."""
+
+    def __init__(self, geoms, ax):
+        self.geoms = np.asarray(geoms)
+        self.tree = shapely.STRtree(self.geoms)
+        self.ax = ax
+
+    def box(self, bbox: Bbox):
+        (x0, y0), (x1, y1) = self.ax.transData.inverted().transform([[bbox.x0, bbox.y0],
+                                                                        [bbox.x1, bbox.y1]])
+        return shapely.box(x0, y0, x1, y1)
+
+    def covered(self, bbox: Bbox) -> float:
+        """The area (m²) of mapped areas under ``bbox`` (display coordinates)."""
+        box = self.box(bbox)
+        hits = self.tree.query(box, predicate="intersects")
+        return float(shapely.area(shapely.intersection(self.geoms[hits], box)).sum()) if len(hits) else 0.0
+
+
+def _legend_handles(data: MapData, context: MapContext | None, scale_lw: float) -> list:
     handles = [Patch(facecolor=row["colour"], edgecolor=OUTLINE_COLOUR, linewidth=0.5,
-                     label=f"{row['label']} ({row['count']})") for row in data.legend()]
+                     label=f"{row['label']} ({row['count']})") for row in data.legend()
+               if not row.get("missing") or row["count"]]
+    if context is not None and context.label:
+        handles.append(Patch(facecolor=CONTEXT_FILL, edgecolor=COUNTRY_EDGE, linewidth=0.5,
+                             label=context.label))
+    return handles
+
+
+def draw(data: MapData, options: PrintOptions, context: MapContext | None = None) -> Figure:
+    """The map as a matplotlib Figure of the requested size, laid out for print. Its parts, for
+    checks and tests, are in ``fig.geohub_parts`` (title, subtitle, notes, legend, scale_bar,
+    labels: Artists; areas: the mapped areas' collection; outline_codes: countries outlined)."""
+    with matplotlib.rc_context(RC):
+        return _draw(data, options, context)
+
+
+def _draw(data: MapData, options: PrintOptions, context: MapContext | None) -> Figure:
+    width, height = options.inches
+    st = options.style
+    fig = Figure(figsize=(width, height), dpi=options.dpi, facecolor="white")
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    margin, gap = st["margin"], st["gap"]
+    text_width = width - 2 * margin
+
+    def extent(artist) -> Bbox:   # in inches
+        return artist.get_window_extent(renderer).transformed(fig.dpi_scale_trans.inverted())
+
+    # The map axes come first (fig.axes[0]); placed once the text around them is measured.
+    ax = fig.add_axes([0, 0, 1, 1])
+    ax.set_axis_off()
+    title = fig.text(margin / width, 1 - margin / height,
+                     _wrap(data.title, st["title"], text_width, bold=True), va="top", ha="left",
+                     fontsize=st["title"], weight="bold", color=TEXT_COLOUR, linespacing=1.15)
+    subtitle = fig.text(margin / width, (extent(title).y0 - 0.06) / height,
+                        _wrap(data.subtitle(), st["subtitle"], text_width), va="top", ha="left",
+                        fontsize=st["subtitle"], color=MUTED_COLOUR, linespacing=1.3)
+    notes = fig.text(margin / width, margin / height,
+                     "\n".join(_wrap(n, st["notes"], text_width) for n in
+                               [data.source_line, *data.attribution]),
+                     va="bottom", ha="left", fontsize=st["notes"], color=MUTED_COLOUR, linespacing=1.35)
+    top, bottom = extent(subtitle).y0 - gap * 1.5, extent(notes).y1 + gap * 1.5
+
+    # The legend, measured first to size the map: beside it (landscape) or under it (portrait).
+    portrait = height > width
+    handles = _legend_handles(data, context, 1)
     for level, areas in data.overlay_areas.items():
         style = OVERLAY_STYLES[level]
         dash = (0, tuple(float(v) for v in style["dashArray"].split())) if style["dashArray"] else "solid"
-        ax.add_collection(PathCollection(_paths(areas.geometry.values), facecolors="none",
-                                         edgecolors=style["color"], linestyles=[dash],
-                                         linewidths=style["weight"] * 0.45 * scale))
         handles.append(Line2D([], [], color=style["color"], linestyle=dash,
-                              linewidth=style["weight"] * 0.45 * scale, label=get_level(level).plural))
+                              linewidth=style["weight"] * 0.45, label=get_level(level).plural))
+        if data.multi.get(level):
+            handles.append(Line2D([], [], color=style["color"], linestyle=(0, (1, 3)),
+                                  linewidth=(style["weight"] + 2) * 0.45,
+                                  label=f"In two or more {get_level(level).plural}"))
+    legend_width = text_width if portrait else min(3.2 * st["legend"] / 8.5, text_width * 0.32)
+    legend = fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0, 1),
+                        ncol=2 if portrait and len(handles) > 4 else 1, fontsize=st["legend"],
+                        title=_wrap(data.legend_title, st["legend_title"],
+                                    legend_width if not portrait else text_width / 2, bold=True),
+                        title_fontproperties={"size": st["legend_title"], "weight": "bold"},
+                        alignment="left", frameon=False, borderaxespad=0, borderpad=0,
+                        labelcolor=TEXT_COLOUR, handlelength=1.6, handleheight=1.1)
+    box = extent(legend)
+
+    # The map frame: the areas' bounds, as large as the space allows, with the map's aspect.
+    minx, miny, maxx, maxy = frame_bounds(data.table)
+    aspect = (maxx - minx) / (maxy - miny)
+    if portrait:
+        room_w, room_h = text_width, top - bottom - box.height - gap * 2
+    else:
+        room_w, room_h = text_width - box.width - gap * 3, top - bottom
+    map_w = min(room_w, room_h * aspect)
+    map_h = map_w / aspect
+    if portrait:
+        left = margin + (text_width - map_w) / 2
+        map_bottom = top - map_h
+        legend_at = (margin, map_bottom - gap * 2)
+    else:   # map and legend side by side, the pair centred on the page
+        left = margin + (room_w - map_w) / 2
+        map_bottom = top - map_h
+        legend_at = (left + map_w + gap * 3, top)
+    ax.set_position([left / width, map_bottom / height, map_w / width, map_h / height])
+    ax.set_xlim(minx, maxx)
+    ax.set_ylim(miny, maxy)
+    ax.set_aspect("equal")
+    legend.set_bbox_to_anchor((legend_at[0] / width, legend_at[1] / height), transform=fig.transFigure)
+
+    outline_codes = []
+    if context is not None and context.areas is not None:
+        ax.add_collection(PathCollection(_paths(context.areas.geometry.values), facecolors=CONTEXT_FILL,
+                                         edgecolors=CONTEXT_EDGE, linewidths=0.4, zorder=0.5,
+                                         gid="context-areas"))
+    classes = data.classification.classes
+    facecolours = [data.colours[c] if c >= 0 else MISSING_COLOUR for c in classes]
+    areas = PathCollection(_paths(data.table.geometry.values), facecolors=facecolours,
+                           edgecolors=OUTLINE_COLOUR, linewidths=0.25 * min(width, height) / 8.27,
+                           zorder=1, gid="areas")
+    ax.add_collection(areas)
+    if context is not None and context.outline is not None:
+        outline_codes = list(context.outline["code"])
+        ax.add_collection(PathCollection(_paths(context.outline.geometry.values), facecolors="none",
+                                         edgecolors=COUNTRY_EDGE, linewidths=0.6, zorder=1.5,
+                                         gid="context-outline"))
+    for level, overlay in data.overlay_areas.items():
+        style = OVERLAY_STYLES[level]
+        dash = (0, tuple(float(v) for v in style["dashArray"].split())) if style["dashArray"] else "solid"
+        ax.add_collection(PathCollection(_paths(overlay.geometry.values), facecolors="none",
+                                         edgecolors=style["color"], linestyles=[dash],
+                                         linewidths=style["weight"] * 0.45, zorder=2))
         several = {code for code, _, _ in data.multi.get(level, [])}
         if several:
             marked = data.table[data.table["code"].isin(several)]
             ax.add_collection(PathCollection(_paths(marked.geometry.values), facecolors="none",
                                              edgecolors=style["color"], linestyles=[(0, (1, 3))],
-                                             linewidths=(style["weight"] + 2) * 0.45 * scale))
-            handles.append(Line2D([], [], color=style["color"], linestyle=(0, (1, 3)),
-                                  linewidth=(style["weight"] + 2) * 0.45 * scale,
-                                  label=f"In two or more {get_level(level).plural}"))
-    minx, miny, maxx, maxy = data.table.total_bounds
-    pad = 0.02 * max(maxx - minx, maxy - miny)
-    ax.set_xlim(minx - pad, maxx + pad)
-    ax.set_ylim(miny - pad, maxy + pad)
-    ax.add_artist(ScaleBar(1, "m", location="lower left", length_fraction=0.2,
-                           font_properties={"size": 8 * scale}, frameon=False))
-    fig.legend(handles=handles, loc="upper center" if portrait else "center left",
-               bbox_to_anchor=(0.5, bottom - 0.005) if portrait else (0.68, 0.5),
-               ncol=2 if portrait else 1, fontsize=8 * scale, title=data.unit or "Classes",
-               title_fontsize=8.5 * scale, frameon=True)
-    fig.text(0.03, 0.975, "\n".join(title_lines), va="top", fontsize=15 * scale, weight="bold")
-    fig.text(0.03, subtitle_y, data.subtitle(), va="top", fontsize=9 * scale, color="#505a5f")
-    notes = [data.source_line, *data.attribution]
-    fig.text(0.03, 0.02, "\n".join(textwrap.fill(n, 150 if not portrait else 110) for n in notes),
-             va="bottom", fontsize=6.5 * scale, color="#505a5f")
+                                             linewidths=(style["weight"] + 2) * 0.45, zorder=2))
+
+    # The scale bar: in the corner of the frame where it covers least of the mapped areas.
+    drawn = DrawnAreas(data.table.geometry.values, ax)
+    length = _nice_length(maxx - minx)
+    best = None
+    for corner in CORNERS:
+        bar = AnchoredSizeBar(ax.transData, length, _distance_label(length), corner, pad=0.3,
+                              borderpad=0.2, sep=3, frameon=False, size_vertical=0,
+                              color=TEXT_COLOUR, fontproperties={"size": st["scale"]})
+        ax.add_artist(bar)
+        covered = drawn.covered(bar.get_window_extent(renderer))
+        bar.remove()
+        if best is None or covered < best[0]:
+            best = (covered, bar)
+        if covered == 0:
+            break
+    scale_bar = best[1]
+    ax.add_artist(scale_bar)
+    scale_bar.set_zorder(4)
+
+    # Name labels, largest areas first, each where it overlaps no label, legend or scale bar.
+    labels = []
+    if options.labelled(len(data.table)):
+        taken = [scale_bar.get_window_extent(renderer), legend.get_window_extent(renderer)]
+        frame = ax.get_window_extent(renderer)
+        order = np.argsort(-data.table.geometry.area.to_numpy())
+        for i in order:
+            row = data.table.iloc[i]
+            part = max(shapely.get_parts(row.geometry), key=lambda g: g.area)
+            point = polylabel(part, tolerance=max(part.length / 2000, 10))
+            label = ax.text(point.x, point.y, _label_text(row["name"] or row["code"]),
+                            ha="center", va="center", fontsize=st["label"], color=TEXT_COLOUR,
+                            linespacing=1.05, zorder=5, gid=f"label-{row['code']}",
+                            path_effects=[patheffects.withStroke(linewidth=2.2, foreground="white")])
+            where = label.get_window_extent(renderer).expanded(1.04, 1.08)
+            fits = (frame.x0 <= where.x0 and where.x1 <= frame.x1 and frame.y0 <= where.y0
+                    and where.y1 <= frame.y1 and not any(where.overlaps(t) for t in taken))
+            if fits:
+                taken.append(where)
+                labels.append(label)
+            else:
+                label.remove()   # omitted: no room without covering another name or the legend
+    fig.geohub_parts = {"title": title, "subtitle": subtitle, "notes": notes, "legend": legend,
+                        "scale_bar": scale_bar, "labels": labels, "areas": areas, "ax": ax,
+                        "outline_codes": outline_codes}
     return fig
 
 
-def render(data: MapData, fmt: str, options: PrintOptions) -> bytes:
+def _metadata(data: MapData, fmt: str) -> dict:
+    description = f"{data.subtitle()}. {data.source_line}. {' '.join(data.attribution)}"
+    if fmt == "png":
+        return {"Title": data.title, "Author": "geohub", "Description": description,
+                "Source": data.source_line, "Copyright": " ".join(data.attribution),
+                "Software": "geohub (matplotlib)"}
+    if fmt == "pdf":
+        return {"Title": data.title, "Author": "geohub", "Subject": description,
+                "Creator": "geohub (matplotlib)", "Keywords": f"{data.level} {data.period}"}
+    return {"Title": data.title, "Description": description, "Creator": "geohub (matplotlib)",
+            "Date": None}
+
+
+def _svg_with_desc(svg: bytes, data: MapData) -> bytes:
+    """matplotlib writes <title>; a <desc> after it gives screen readers the whole caption."""
+    from xml.sax.saxutils import escape
+    desc = escape(f"Map of {data.title}. {data.subtitle()}. {data.source_line}.")
+    text = svg.decode("utf-8")
+    text = re.sub(r"(</title>)", lambda m: m.group(1) + f"\n <desc>{desc}</desc>", text, count=1)
+    return text.encode("utf-8")
+
+
+def render(data: MapData, fmt: str, options: PrintOptions,
+           context: MapContext | None = None) -> bytes:
     """PNG, SVG or PDF bytes of the map (one page of the requested size for PDF)."""
-    fig = draw(data, options)
-    buffer = io.BytesIO()
-    extra = {}
-    if fmt == "png":  # zlib's fastest level: half the encoding time of the default, ~15% bigger
-        extra["pil_kwargs"] = {"compress_level": 1}
-    fig.savefig(buffer, format=fmt, dpi=options.dpi, metadata={"Title": data.title}, **extra)
-    return buffer.getvalue()
+    with matplotlib.rc_context(RC):
+        fig = _draw(data, options, context)
+        buffer = io.BytesIO()
+        extra = {}
+        if fmt == "png":  # zlib's fastest level: half the encoding time of the default, ~15% bigger
+            extra["pil_kwargs"] = {"compress_level": 1}
+        fig.savefig(buffer, format=fmt, dpi=options.dpi, metadata=_metadata(data, fmt), **extra)
+    body = buffer.getvalue()
+    return _svg_with_desc(body, data) if fmt == "svg" else body

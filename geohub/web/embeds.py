@@ -14,6 +14,7 @@ from werkzeug.routing import Map as UrlMap
 from werkzeug.routing import Rule
 
 from geohub.errors import GeohubError, InputError, NotFound
+from geohub.maps.context import map_context
 from geohub.maps.exports import FORMATS, export
 from geohub.maps.exports import filename as export_filename
 from geohub.maps.model import MapRequest
@@ -45,11 +46,14 @@ def export_map(indicator, fmt):
     params = (req, fmt, options, request.host_url)
 
     def make():
-        data = map_builder().build(req)
+        builder = map_builder()
+        data = builder.build(req)
+        context = map_context(builder, data) if fmt in ("png", "svg", "pdf") else None
         link = url_for("pages.map_page", indicator=indicator, _external=True, **data.request.query(
             level=data.level, vintage=data.vintage, period=data.period))
         artifact = cached("export", params, f".{fmt}",
-                          lambda: export(data, fmt, options, link=link, topology=_topology).body)
+                          lambda: export(data, fmt, options, link=link, topology=_topology,
+                                         context=context).body)
         return artifact, export_filename(data, fmt, options)
     # Made again if its file went (a pruned cache folder), as cached() does for its own entries.
     artifact, filename = app_cache().get(("export", params), make,
