@@ -177,3 +177,49 @@ def test_oembed_html_pasted_on_a_partner_origin(web_app, policy):
                     page.screenshot(path=str(ARTIFACTS / f"partner-{policy}.png"))
             finally:
                 web_app.config["GEOHUB_FRAME_ANCESTORS"] = ""
+
+
+@pytest.mark.browser
+def test_embed_is_usable_320_px_wide(web_app):
+    """On a 320 px wide page the legend folds behind a button and the attribution keeps to one
+    line, so England stays visible; the full notice is under the map."""
+    with serve(web_app) as url, browser() as b:
+        page = b.new_page(viewport={"width": 320, "height": 480})
+        page.goto(f"{url}/embed/maps/pop?{QUERY}")
+        page.wait_for_selector("html[data-geohub-ready=true]", timeout=30_000)
+        assert page.locator("path.geohub-area").count() == 374
+        legend = page.locator(".geohub-legend")
+        button = legend.locator("button.geohub-legend-toggle")
+        assert button.is_visible() and button.get_attribute("aria-expanded") == "false"
+        assert not legend.locator(".geohub-legend-classes").is_visible()
+        map_box = page.locator(".embed-map").bounding_box()
+        assert legend.bounding_box()["height"] < 0.15 * map_box["height"]
+        attribution = page.locator(".leaflet-control-attribution")
+        line = page.evaluate("parseFloat(getComputedStyle(document.querySelector("
+                             "'.leaflet-control-attribution')).lineHeight) || 16")
+        assert attribution.bounding_box()["height"] <= line * 1.5          # one line
+        assert "Contains OS data" in attribution.get_attribute("title")
+        assert "Contains OS data" in page.locator(".embed-source").inner_text()
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "embed-320-collapsed.png"))
+        button.click()
+        assert button.get_attribute("aria-expanded") == "true"
+        assert legend.locator(".geohub-legend-classes").is_visible()
+        page.screenshot(path=str(ARTIFACTS / "embed-320-legend-open.png"))
+        # Wide again: the legend is open and the button gone.
+        page.set_viewport_size({"width": 900, "height": 600})
+        page.wait_for_timeout(300)
+        assert legend.locator(".geohub-legend-classes").is_visible() and not button.is_visible()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("path", ["/areas/E08000003", "/overlaps/lad/lep"])
+def test_area_and_overlap_maps_carry_the_boundary_attribution(web_app, path):
+    with serve(web_app) as url, browser() as b:
+        page = b.new_page(viewport={"width": 1440, "height": 900})
+        page.goto(url + path)
+        attribution = page.locator(".leaflet-control-attribution")
+        attribution.wait_for(timeout=30_000)
+        text = attribution.inner_text()
+        assert "Office for National Statistics" in text and "Contains OS data" in text, text
+        assert "Open Government Licence" in text

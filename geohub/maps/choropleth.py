@@ -16,6 +16,7 @@ import folium
 from branca.element import MacroElement
 from jinja2 import Environment, FileSystemLoader, Template, select_autoescape
 
+from geohub.attribution import boundary_attribution
 from geohub.geography.levels import get_level
 from geohub.maps.assets import UPSTREAM_URLS, MissingAssetError, localise, remote_asset_urls
 from geohub.maps.model import MapData
@@ -159,11 +160,17 @@ def _bare_map(bounds) -> folium.Map:
     return fmap
 
 
+def boundary_lines(*vintages) -> list[str]:
+    """The ONS/OS attribution of boundaries of these vintages (one line each, no repeats)."""
+    return list(dict.fromkeys(boundary_attribution(int(v) if v else None) for v in vintages))
+
+
 def render_overlap_map(source, target, marked: list[str], *, topology_url,
                        static_url: str = "/static") -> RenderedMap:
     """Outlines of two levels, ``(level, vintage, bounds_4326)`` each, with the sources that lie in
-    several targets marked."""
+    several targets marked, and the ONS/OS attribution of both boundary sets."""
     fmap = _bare_map(source[2])
+    Attribution(boundary_lines(source[1], target[1])).add_to(fmap)
     legend_id = f"legend-{fmap.get_name()}"
     plain = {"color": OUTLINE_COLOUR, "weight": 1, "dashArray": None}
     TopoLayer("overlay", html.escape(get_level(source[0]).plural), {
@@ -187,9 +194,12 @@ def render_overlap_map(source, target, marked: list[str], *, topology_url,
     return _page_parts(fmap, legend)
 
 
-def render_area_map(area_geojson: dict, bounds, *, static_url: str = "/static") -> RenderedMap:
-    """A small map of one area (its GeoJSON carries only its code)."""
+def render_area_map(area_geojson: dict, bounds, *, static_url: str = "/static",
+                    vintage: int | None = None) -> RenderedMap:
+    """A small map of one area (its GeoJSON carries only its code), with the ONS/OS attribution
+    of its boundaries (of ``vintage``)."""
     fmap = _bare_map(bounds)
+    Attribution(boundary_lines(vintage)).add_to(fmap)
     folium.GeoJson(area_geojson, name="Area",
                    style_function=lambda _: {"color": "#1d70b8", "weight": 2, "fillOpacity": 0.2}
                    ).add_to(fmap)

@@ -130,7 +130,7 @@ def area_page(code):
               for row in store.area_values(code).itertuples() if row.indicator in metas]
     geo = area.to_crs(4326)
     shape = json.loads(geo[["code", "geometry"]].to_json(drop_id=True))
-    parts = render_area_map(shape, geo.total_bounds, static_url=static_url())
+    parts = render_area_map(shape, geo.total_bounds, static_url=static_url(), vintage=vintage)
     return render_template("area.html", code=code, name=first["name"], level=get_level(level),
                            vintage=vintage, sets=rows.to_dict("records"), memberships=memberships,
                            values=values, map=page_parts(parts))
