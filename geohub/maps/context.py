@@ -44,6 +44,9 @@ def map_context(builder: MapBuilder, data: MapData) -> MapContext | None:
     if data.level == "lad" or not builder.vintages("lad"):
         return None
     minx, miny, maxx, maxy = frame_bounds(data.table)
+    # Print maps may widen the frame up to twice the areas' extent to fill the page: cover that.
+    grow = max(maxx - minx, maxy - miny) / 2
+    minx, miny, maxx, maxy = minx - grow, miny - grow, maxx + grow, maxy + grow
     lads = builder.areas("lad", nearest_year(builder.vintages("lad"), data.vintage))
     lads = lads.cx[minx:maxx, miny:maxy]
     mapped = shapely.STRtree(data.table.geometry.values)

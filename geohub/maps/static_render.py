@@ -245,6 +245,14 @@ def _draw(data: MapData, options: PrintOptions, context: MapContext | None) -> F
         room_w, room_h = text_width, top - bottom - box.height - gap * 2
     else:
         room_w, room_h = text_width - box.width - gap * 3, top - bottom
+    if context is not None and context.areas is not None:
+        # The surrounding country is there to be seen: widen (or heighten) the frame towards the
+        # room's shape, up to twice the areas' own extent, rather than leave the page empty.
+        want = min(max(room_w / room_h, aspect / 2), aspect * 2)
+        cx, cy, dx, dy = (minx + maxx) / 2, (miny + maxy) / 2, maxx - minx, maxy - miny
+        dx, dy = (dy * want, dy) if want > aspect else (dx, dx / want)
+        minx, maxx, miny, maxy = cx - dx / 2, cx + dx / 2, cy - dy / 2, cy + dy / 2
+        aspect = want
     map_w = min(room_w, room_h * aspect)
     map_h = map_w / aspect
     if portrait:
@@ -309,28 +317,42 @@ def _draw(data: MapData, options: PrintOptions, context: MapContext | None) -> F
     ax.add_artist(scale_bar)
     scale_bar.set_zorder(4)
 
-    # Name labels, largest areas first, each where it overlaps no label, legend or scale bar.
+    # Name labels, largest areas first: on the area, else just beside it with a leader line,
+    # wherever it overlaps no other label, the legend or the scale bar; omitted if nowhere fits.
     labels = []
     if options.labelled(len(data.table)):
         taken = [scale_bar.get_window_extent(renderer), legend.get_window_extent(renderer)]
         frame = ax.get_window_extent(renderer)
+        to_data = ax.transData.inverted()
         order = np.argsort(-data.table.geometry.area.to_numpy())
         for i in order:
             row = data.table.iloc[i]
             part = max(shapely.get_parts(row.geometry), key=lambda g: g.area)
             point = polylabel(part, tolerance=max(part.length / 2000, 10))
+            px, py = ax.transData.transform((point.x, point.y))
             label = ax.text(point.x, point.y, _label_text(row["name"] or row["code"]),
                             ha="center", va="center", fontsize=st["label"], color=TEXT_COLOUR,
                             linespacing=1.05, zorder=5, gid=f"label-{row['code']}",
                             path_effects=[patheffects.withStroke(linewidth=2.2, foreground="white")])
-            where = label.get_window_extent(renderer).expanded(1.04, 1.08)
-            fits = (frame.x0 <= where.x0 and where.x1 <= frame.x1 and frame.y0 <= where.y0
-                    and where.y1 <= frame.y1 and not any(where.overlaps(t) for t in taken))
-            if fits:
-                taken.append(where)
-                labels.append(label)
+            size = label.get_window_extent(renderer)
+            w, h, pad = size.width, size.height, 0.6 * fig.dpi * st["label"] / 72
+            for dx, dy in ((0, 0), (0, h / 2 + 2 * pad), (0, -h / 2 - 2 * pad),
+                           (w / 2 + 2 * pad, 0), (-w / 2 - 2 * pad, 0)):
+                label.set_position(to_data.transform((px + dx, py + dy)))
+                where = label.get_window_extent(renderer).expanded(1.04, 1.08)
+                if (frame.x0 <= where.x0 and where.x1 <= frame.x1 and frame.y0 <= where.y0
+                        and where.y1 <= frame.y1 and not any(where.overlaps(t) for t in taken)):
+                    break
             else:
                 label.remove()   # omitted: no room without covering another name or the legend
+                continue
+            taken.append(where)
+            labels.append(label)
+            if (dx, dy) != (0, 0):   # a leader line from the area to its label's nearest edge
+                box = label.get_window_extent(renderer)
+                end = to_data.transform((min(max(px, box.x0), box.x1), min(max(py, box.y0), box.y1)))
+                ax.add_line(Line2D([point.x, end[0]], [point.y, end[1]], color=MUTED_COLOUR,
+                                   linewidth=0.5, zorder=4.5))
     fig.geohub_parts = {"title": title, "subtitle": subtitle, "notes": notes, "legend": legend,
                         "scale_bar": scale_bar, "labels": labels, "areas": areas, "ax": ax,
                         "outline_codes": outline_codes}
