@@ -65,9 +65,11 @@ def home():
             "").str.lower().str.contains(q.lower(), regex=False)
         results = found[hit].drop_duplicates(["code", "level"]).sort_values(["level", "code"]).head(100)
         results = results.to_dict("records")
+    metas = store.indicators()
     return render_template("home.html", sets=store.boundary_sets(), levels=level_choices(store),
                            governance={lv.name for lv in LEVELS if lv.governance},
-                           indicators=store.indicators(), q=q, results=results)
+                           indicators=[m for m in metas if m.get("levels")],
+                           unmatched=[m for m in metas if not m.get("levels")], q=q, results=results)
 
 
 def rendered_map(req: MapRequest):
@@ -84,8 +86,10 @@ def map_page(indicator):
 
     def render():
         data, parts = rendered_map(req)
+        picker = map_builder().weight_picker(data.indicator, data.request.weight)
         controls = {"levels": level_choices(get_store()), "schemes": SCHEMES, "palettes": PALETTES,
-                    "overlays": [(o, get_level(o).plural) for o in OVERLAY_ORDER]}
+                    "overlays": [(o, get_level(o).plural) for o in OVERLAY_ORDER],
+                    "weights": picker[0] if picker else None, "weight": picker[1] if picker else None}
         query = data.request.query(level=data.level, vintage=data.vintage, period=data.period)
         from geohub.web.embeds import embed_code, oembed_link  # embeds imports this module
         return render_template("map.html", data=data, req=data.request,
