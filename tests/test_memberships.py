@@ -92,3 +92,20 @@ def test_areas_that_do_not_nest_keep_fractional_shares(boxes_store):
     shares = dict(zip(table["source_code"], table["share"]))
     assert not table.attrs["membership"]
     assert shares == {"E06000001": pytest.approx(0.5), "E06000002": pytest.approx(1.0)}
+
+
+def test_a_schema_1_store_gets_the_interval_column(store_path):
+    """Stores written before confidence intervals were kept are migrated when opened."""
+    import sqlite3
+
+    from geohub.store import open_store
+    from geohub.store.schema import SCHEMA_VERSION
+    with open_store(store_path):
+        pass
+    with sqlite3.connect(store_path) as conn:
+        conn.execute("ALTER TABLE indicator_values DROP COLUMN ci95")
+        conn.execute("UPDATE geohub_meta SET value = '1' WHERE key = 'schema_version'")
+    with open_store(store_path) as store:
+        values = store.indicator_values("none")
+        version = store._query("SELECT value FROM geohub_meta WHERE key = 'schema_version'")
+    assert "ci95" in values.columns and int(version["value"].iloc[0]) == SCHEMA_VERSION

@@ -12,7 +12,7 @@ from geohub.errors import NotFound
 from geohub.geography.levels import LEVELS, get_level
 from geohub.maps.choropleth import lonlat_bounds, render_area_map, render_map, render_overlap_map
 from geohub.maps.classify import SCHEMES
-from geohub.maps.model import MapRequest, format_value, level_choices
+from geohub.maps.model import MapRequest, display_decimals, format_value, level_choices
 from geohub.maps.palettes import OVERLAY_ORDER, PALETTES
 from geohub.overlaps import DEFAULT_TOLERANCE
 from geohub.web.api import overlap_data, vintage_arg
@@ -129,7 +129,8 @@ def area_page(code):
                                               zip(targets["target_code"], targets["share"])]})
     metas = {m["id"]: m for m in store.indicators()}
     values = [{"id": row.indicator, "title": metas[row.indicator]["title"], "period": row.period,
-               "text": format_value(row.value, metas[row.indicator].get("unit"), row.flag)}
+               "text": format_value(row.value, metas[row.indicator].get("unit"), row.flag, ci=row.ci95,
+                                    decimals=display_decimals(metas[row.indicator]))}
               for row in store.area_values(code).itertuples() if row.indicator in metas]
     geo = area.to_crs(4326)
     shape = json.loads(geo[["code", "geometry"]].to_json(drop_id=True))
