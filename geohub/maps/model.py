@@ -28,11 +28,6 @@ from geohub.overlaps.membership import counted_in_several
 from geohub.overlaps.slivers import DEFAULT_TOLERANCE
 from geohub.store import Store
 
-MODE_WORDS = {
-    "full": "each council counts in full in every area it belongs to (as Nomis publishes)",
-    "split": "a council in several areas is split equally between them (totals add up)",
-}
-
 
 @dataclass(frozen=True)
 class MapRequest:

@@ -54,9 +54,10 @@ def _finish(table: pd.DataFrame, method: str, nested: bool, notes: list[str], **
 
 
 def _official(store: Store, source: tuple[str, int], target: tuple[str, int],
-              source_codes: set[str], target_codes: set[str]) -> pd.DataFrame | None:
-    """The official lookup family that answers for (source, target), composed with the code
-    history when the lookup's codes are newer than the source's; None if there is none."""
+              source_codes: set[str], target_codes: set[str]):
+    """(table, notes, (lookup source vintage, lookup target vintage)) of the official lookup that
+    answers for (source, target), composed with the code history when the lookup's codes are newer
+    than the source's; None if there is none."""
     (sl, sy), (tl, ty) = source, target
     rels = store.relationships(source_level=sl, target_level=tl, method="lookup")
     if rels.empty:
