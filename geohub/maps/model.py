@@ -117,12 +117,6 @@ class MapData:
         return self.indicator.get("unit")
 
     @property
-    def legend_title(self) -> str:
-        """What the legend's colours stand for: indicator, unit and period."""
-        unit = f" ({self.unit})" if self.unit else ""
-        return f"{self.title}{unit}, {self.period}"
-
-    @property
     def source_line(self) -> str:
         parts = [f"Source: {self.indicator.get('source') or 'unknown'}"]
         if self.indicator.get("licence"):

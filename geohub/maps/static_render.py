@@ -231,7 +231,7 @@ def _draw(data: MapData, options: PrintOptions, context: MapContext | None) -> F
     legend_width = text_width if portrait else min(3.2 * st["legend"] / 8.5, text_width * 0.32)
     legend = fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0, 1),
                         ncol=2 if portrait and len(handles) > 4 else 1, fontsize=st["legend"],
-                        title=_wrap(data.legend_title, st["legend_title"],
+                        title=_wrap(data.legend_title(), st["legend_title"],
                                     legend_width if not portrait else text_width / 2, bold=True),
                         title_fontproperties={"size": st["legend_title"], "weight": "bold"},
                         alignment="left", frameon=False, borderaxespad=0, borderpad=0,
