@@ -381,15 +381,31 @@ def _svg_with_desc(svg: bytes, data: MapData) -> bytes:
     return text.encode("utf-8")
 
 
+def _png(fig: Figure, options: PrintOptions, metadata: dict) -> bytes:
+    """The page as an RGB PNG (the page is opaque: no alpha channel to encode, a quarter less
+    data than matplotlib's RGBA), at zlib's fastest level (half the default's encoding time,
+    ~15% bigger), with the resolution and text metadata."""
+    from PIL import Image, PngImagePlugin
+    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+    canvas.draw()
+    image = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(),
+                             "raw", "RGBA", 0, 1).convert("RGB")
+    info = PngImagePlugin.PngInfo()
+    for key, value in metadata.items():
+        info.add_itxt(key, value) if not value.isascii() else info.add_text(key, value)
+    buffer = io.BytesIO()
+    image.save(buffer, "png", compress_level=1, dpi=(options.dpi, options.dpi), pnginfo=info)
+    return buffer.getvalue()
+
+
 def render(data: MapData, fmt: str, options: PrintOptions,
            context: MapContext | None = None) -> bytes:
     """PNG, SVG or PDF bytes of the map (one page of the requested size for PDF)."""
     with matplotlib.rc_context(RC):
         fig = _draw(data, options, context)
+        if fmt == "png":
+            return _png(fig, options, _metadata(data, fmt))
         buffer = io.BytesIO()
-        extra = {}
-        if fmt == "png":  # zlib's fastest level: half the encoding time of the default, ~15% bigger
-            extra["pil_kwargs"] = {"compress_level": 1}
-        fig.savefig(buffer, format=fmt, dpi=options.dpi, metadata=_metadata(data, fmt), **extra)
+        fig.savefig(buffer, format=fmt, dpi=options.dpi, metadata=_metadata(data, fmt))
     body = buffer.getvalue()
     return _svg_with_desc(body, data) if fmt == "svg" else body
