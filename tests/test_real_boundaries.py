@@ -111,3 +111,15 @@ def test_store_opens_in_ogrinfo(real_store):
                             "SELECT COUNT(*) AS n FROM areas WHERE level = 'lad' AND vintage = 2021"],
                            capture_output=True, text=True, check=True).stdout
     assert "n (Integer) = 374" in count
+
+
+def test_store_of_every_shared_file_passes_gdal_validate_gpkg(real_store):
+    """GDAL's validate_gpkg.py -k --extra exits 0; every layer has a FID column; areas has the
+    spatial index GDAL looks for."""
+    from validators import fid_columns, has_spatial_index, validate_gpkg
+    store, _ = real_store
+    result = validate_gpkg(store.url)
+    assert result.returncode == 0, result.stdout + result.stderr
+    layers = fid_columns(store.url)
+    assert len(layers) == 6 and all(layers.values()), layers
+    assert has_spatial_index(store.url)

@@ -1,0 +1,52 @@
+"""The validators other people's tools run on geohub's files, driven from the tests.
+
+GDAL's ``validate_gpkg.py`` (Debian's python3-gdal, run with the system Python that has the
+``osgeo`` bindings) and ``ogrinfo`` for the GeoPackage store. ``.ci/setup test`` installs them.
+"""
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+SYSTEM_PYTHON = "/usr/bin/python3"
+
+
+def validate_gpkg_script() -> Path:
+    """Where python3-gdal put validate_gpkg.py (asked of dpkg, as the path moves between releases)."""
+    listing = subprocess.run(["dpkg", "-L", "python3-gdal"], capture_output=True, text=True).stdout
+    found = [Path(p) for p in listing.split() if p.endswith("/osgeo_utils/samples/validate_gpkg.py")]
+    assert found, "validate_gpkg.py (Debian's python3-gdal) is needed: .ci/setup test installs it"
+    return found[0]
+
+
+def validate_gpkg(path) -> subprocess.CompletedProcess:
+    """``validate_gpkg.py -k --extra PATH`` (-k: report every failure, not just the first)."""
+    return subprocess.run([SYSTEM_PYTHON, str(validate_gpkg_script()), "-k", "--extra", str(path)],
+                          capture_output=True, text=True)
+
+
+def _ogrinfo(*args) -> str:
+    ogrinfo = shutil.which("ogrinfo")
+    assert ogrinfo, "ogrinfo (Debian's gdal-bin) is needed: .ci/setup test installs it"
+    return subprocess.run([ogrinfo, "-ro", *map(str, args)], capture_output=True, text=True,
+                          check=True).stdout
+
+
+def fid_columns(path) -> dict[str, str | None]:
+    """Layer name -> the FID column GDAL reports for it (None when it reports none)."""
+    layers = re.findall(r"^\d+: (\w+)", _ogrinfo("-q", path), flags=re.MULTILINE)
+    out = {}
+    for layer in layers:
+        match = re.search(r"^FID Column = (\S+)", _ogrinfo("-so", path, layer), flags=re.MULTILINE)
+        out[layer] = match.group(1) if match else None
+    return out
+
+
+def has_spatial_index(path, table: str = "areas", column: str = "geom") -> bool:
+    """GDAL's own answer (SQL function HasSpatialIndex of its GeoPackage driver)."""
+    out = _ogrinfo("-q", path, "-sql", f"SELECT HasSpatialIndex('{table}', '{column}')")
+    match = re.search(r"HasSpatialIndex \(Integer\) = (\d)", out)
+    assert match, out
+    return match.group(1) == "1"
