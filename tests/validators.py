@@ -50,3 +50,18 @@ def has_spatial_index(path, table: str = "areas", column: str = "geom") -> bool:
     match = re.search(r"HasSpatialIndex \(Integer\) = (\d)", out)
     assert match, out
     return match.group(1) == "1"
+
+
+def rings_with_repeated_vertices(geom) -> int:
+    """How many rings of a (multi)polygon have two equal consecutive vertices (QGIS's 'duplicate
+    nodes'), counted from the coordinates themselves."""
+    import numpy as np
+    import shapely
+    n = 0
+    for part in shapely.get_parts(geom):
+        if part.geom_type != "Polygon":
+            continue
+        for ring in (part.exterior, *part.interiors):
+            coords = np.asarray(ring.coords)
+            n += bool(np.all(coords[1:] == coords[:-1], axis=1).any())
+    return n
