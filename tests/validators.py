@@ -65,3 +65,52 @@ def rings_with_repeated_vertices(geom) -> int:
             coords = np.asarray(ring.coords)
             n += bool(np.all(coords[1:] == coords[:-1], axis=1).any())
     return n
+
+
+# geojson-validator's checks that RFC 7946 output must pass: all of its "invalid" ones (unclosed
+# rings, too few nodes, exterior_not_ccw, interior_not_cw) and these "problematic" ones (holes and
+# big geometries are fine).
+GEOJSON_PROBLEMATIC = ("inner_and_exterior_ring_intersect", "self_intersection", "duplicate_nodes",
+                       "excessive_coordinate_precision", "3d_coordinates", "outside_lat_lon_boundaries",
+                       "crosses_antimeridian")
+
+
+def geojson_problems(body: dict) -> dict[str, int]:
+    """What geojson-validator (PyPI) finds in a GeoJSON object: check name -> features affected;
+    'structure' for schema problems (a ``crs`` member among them). Empty when it passes."""
+    import logging
+
+    import geojson_validator
+    logging.getLogger("geojson_validator").setLevel(logging.WARNING)  # it logs every result
+    found = geojson_validator.validate_geometries(body, criteria_problematic=GEOJSON_PROBLEMATIC)
+    problems = {name: len(where) for group in ("invalid", "problematic")
+                for name, where in found[group].items() if where}
+    structure = geojson_validator.validate_structure(body, check_crs=True)
+    if structure:
+        problems["structure"] = len(structure)
+    return problems
+
+
+def max_decimals(body: dict) -> int:
+    """The most decimals any coordinate of a GeoJSON object needs (as a float, 1e-06 is 6)."""
+    from decimal import Decimal
+    most = 0
+
+    def walk(value):
+        nonlocal most
+        if isinstance(value, float):
+            most = max(most, -Decimal(repr(value)).normalize().as_tuple().exponent)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+    for feature in body["features"]:
+        walk(feature["geometry"]["coordinates"])
+    return most
+
+
+def check_bbox(body: dict) -> None:
+    """A ``bbox`` member, where there is one, is [west, south, east, north] of the coordinates."""
+    import shapely
+    if "bbox" in body:
+        geoms = [shapely.geometry.shape(f["geometry"]) for f in body["features"]]
+        assert list(body["bbox"]) == list(shapely.total_bounds(geoms)), body["bbox"]

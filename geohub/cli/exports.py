@@ -40,7 +40,9 @@ def export_command(indicator, level, vintage, period, fmt, output, size, dpi, sc
             "mode": mode, "weight": weight}
     req = MapRequest.from_args(indicator, {key: v for key, v in args.items() if v})
     data = MapBuilder(get_store()).build(req)
-    result = export(data, fmt, PrintOptions.from_args({"size": size, "dpi": dpi or ""}))
+    from geohub import settings
+    result = export(data, fmt, PrintOptions.from_args({"size": size, "dpi": dpi or ""}),
+                    precision=settings.geojson_precision(settings.from_environment()))
     target = Path(output) if output else Path(result.filename)
     if target.is_dir():
         target = target / result.filename

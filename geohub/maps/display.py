@@ -13,6 +13,8 @@ import json
 import geopandas as gpd
 import topojson
 
+from geohub.io.geojson import feature_collection
+
 # Degrees. About 150 m in England: invisible at the scale of a national map of districts.
 SIMPLIFY = {"default": 0.0015, "msoa": 0.0005, "lsoa": 0.0003}
 QUANTISATION = 1e5
@@ -25,8 +27,7 @@ def display_topology(areas: gpd.GeoDataFrame, level: str) -> bytes:
     FeatureCollection."""
     shown = areas[["code", "geometry"]].to_crs(4326)
     if shown.geom_type.isin(["Point", "MultiPoint"]).all():
-        data = json.loads(shown.to_json(drop_id=True))
-        return json.dumps(data, separators=(",", ":")).encode()
+        return json.dumps(feature_collection(shown), separators=(",", ":")).encode()
     topo = topojson.Topology(shown, object_name=OBJECT, prequantize=QUANTISATION, topology=True,
                              toposimplify=SIMPLIFY.get(level, SIMPLIFY["default"]))
     return json.dumps(topo.to_dict(), separators=(",", ":")).encode()

@@ -12,6 +12,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from geohub.errors import InputError
+from geohub.io.geojson import DEFAULT_PRECISION, feature_collection
 from geohub.maps import static_render
 from geohub.maps.assets import STATIC_DIR, inline_assets
 from geohub.maps.choropleth import _TEMPLATES, MAP_ASSETS, render_map
@@ -66,13 +67,14 @@ def to_csv(data: MapData) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-def to_geojson(data: MapData) -> bytes:
-    """The areas in lon/lat (RFC 7946) with value, flag, class and colour."""
-    shown = data.table[["code", "name", "value", "flag", "geometry"]].to_crs(4326)
+def to_geojson(data: MapData, precision: int = DEFAULT_PRECISION) -> bytes:
+    """The areas in lon/lat (RFC 7946: right-hand rule, ``precision`` decimals) with value, flag,
+    class and colour."""
+    shown = data.table[["code", "name", "value", "flag", "geometry"]]
     classes = data.classification.classes
     shown = shown.assign(period=data.period, **{"class": classes},
                          colour=[data.colours[c] if c >= 0 else None for c in classes])
-    body = json.loads(shown.to_json(drop_id=True, na="null"))
+    body = feature_collection(shown, precision)
     body["geohub"] = {"indicator": data.indicator["id"], "title": data.title, "unit": data.unit,
                       "level": data.level, "vintage": data.vintage, "period": data.period,
                       "breaks": list(data.classification.bins), "source": data.source_line,
@@ -106,7 +108,7 @@ def to_html(data: MapData, link: str | None = None,
 
 
 def export(data: MapData, fmt: str, options: PrintOptions | None = None, *, link: str | None = None,
-           topology=None) -> Export:
+           topology=None, precision: int = DEFAULT_PRECISION) -> Export:
     """The map in ``fmt``; InputError for a format geohub does not export."""
     if fmt not in MIMETYPES:
         raise InputError(f"geohub does not export {fmt!r}.", f"Formats: {', '.join(FORMATS)}.")
@@ -118,5 +120,5 @@ def export(data: MapData, fmt: str, options: PrintOptions | None = None, *, link
     elif fmt == "csv":
         body = to_csv(data)
     else:
-        body = to_geojson(data)
+        body = to_geojson(data, precision)
     return Export(body, MIMETYPES[fmt], filename(data, fmt, options))
