@@ -114,3 +114,21 @@ def check_bbox(body: dict) -> None:
     if "bbox" in body:
         geoms = [shapely.geometry.shape(f["geometry"]) for f in body["features"]]
         assert list(body["bbox"]) == list(shapely.total_bounds(geoms)), body["bbox"]
+
+
+JS = Path(__file__).with_name("js")
+
+
+def decode_topojson(payload: bytes, tmp_path) -> dict:
+    """{object name: GeoJSON FeatureCollection} as topojson-client 3 decodes ``payload`` under
+    Node (tests/js, installed by .ci/setup test)."""
+    node = shutil.which("node")
+    assert node, "Node.js is needed: .ci/setup test installs it"
+    assert (JS / "node_modules" / "topojson-client").is_dir(), \
+        "topojson-client is needed: .ci/setup test installs it into tests/js/node_modules"
+    path = Path(tmp_path) / "payload.topojson"
+    path.write_bytes(payload)
+    out = subprocess.run([node, str(JS / "decode.js"), str(path)], capture_output=True, text=True,
+                         check=True).stdout
+    import json
+    return json.loads(out)

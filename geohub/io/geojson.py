@@ -15,21 +15,6 @@ import shapely
 DEFAULT_PRECISION = 6  # decimals of a degree (settings.GEOHUB_GEOJSON_PRECISION)
 
 
-def _orient(geoms: np.ndarray) -> np.ndarray:
-    """Exterior rings counter-clockwise, holes clockwise."""
-    if hasattr(shapely, "orient_polygons"):  # shapely >= 2.1
-        return shapely.orient_polygons(geoms, exterior_cw=False)
-    from shapely.geometry.polygon import orient
-
-    def one(geom):
-        if geom is None or geom.geom_type not in ("Polygon", "MultiPolygon"):
-            return geom
-        if geom.geom_type == "Polygon":
-            return orient(geom, 1.0)
-        return shapely.MultiPolygon([orient(p, 1.0) for p in geom.geoms])
-    return np.array([one(g) for g in geoms], dtype=object)
-
-
 def _round(geoms: np.ndarray, precision: int) -> np.ndarray:
     return shapely.transform(geoms, lambda xy: np.round(xy, precision))
 
@@ -61,7 +46,8 @@ def rfc7946_geometries(geoms, precision: int = DEFAULT_PRECISION) -> np.ndarray:
         out[broken] = _round(np.array([_polygonal(g) for g in fixed], dtype=object), precision)
     # Rounding also makes neighbouring vertices equal (duplicate nodes, which GEOS accepts but
     # validators flag); dropping them is safe now every ring is valid (3+ distinct vertices).
-    return _orient(shapely.remove_repeated_points(out, tolerance=0))
+    out = shapely.remove_repeated_points(out, tolerance=0)
+    return shapely.orient_polygons(out, exterior_cw=False)  # exterior counter-clockwise
 
 
 def feature_collection(frame: gpd.GeoDataFrame, precision: int = DEFAULT_PRECISION,
