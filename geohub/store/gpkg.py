@@ -19,7 +19,8 @@ import shapely
 from pyproj import CRS
 
 from geohub.errors import StoreError
-from geohub.store.schema import DESCRIPTIONS, INDEXES, SCHEMA_VERSION, STORAGE_SRID, TABLES
+from geohub.store.schema import (ADDED_COLUMNS, DESCRIPTIONS, INDEXES, SCHEMA_VERSION, STORAGE_SRID,
+                                 TABLES)
 from geohub.store.sql import SqlStore
 
 GPKG_APPLICATION_ID = 0x47504B47  # "GPKG"
@@ -114,6 +115,7 @@ class GeoPackageStore(SqlStore):
 
     def _migrate(self, version: int) -> None:
         """Bring a store written by an older geohub to SCHEMA_VERSION, in one transaction."""
+        kinds = {table: dict(columns) for table, columns in TABLES.items()}
         c = self.conn
         c.execute("BEGIN IMMEDIATE")
         try:
@@ -121,7 +123,10 @@ class GeoPackageStore(SqlStore):
             version = int(c.execute(
                 "SELECT value FROM geohub_meta WHERE key = 'schema_version'").fetchone()[0])
             for step in range(version + 1, SCHEMA_VERSION + 1):
-                MIGRATIONS[step](c)
+                for table, column in ADDED_COLUMNS.get(step, []):
+                    c.execute(f'ALTER TABLE "{table}" ADD COLUMN "{column}" {_TYPES[kinds[table][column]]}')
+                if step in MIGRATIONS:
+                    MIGRATIONS[step](c)
             c.execute("UPDATE geohub_meta SET value = ? WHERE key = 'schema_version'",
                       (str(SCHEMA_VERSION),))
             c.execute("COMMIT")
@@ -271,13 +276,18 @@ def _rebuild_with_integer_key(c, table: str) -> None:
         c.execute(f'CREATE INDEX "{table}_idx{i}" ON "{table}" ({", ".join(index)})')
 
 
-def _migrate_to_2(c) -> None:
-    """Schema 2: integer keys on indicators and geohub_meta, the R-tree on areas.geom."""
+def _migrate_to_3(c) -> None:
+    """Schema 3: integer keys on indicators and geohub_meta, the R-tree on areas.geom (each only
+    where the store lacks it)."""
     for table in ("indicators", "geohub_meta"):
-        _rebuild_with_integer_key(c, table)
+        columns = [row[1] for row in c.execute(f'PRAGMA table_info("{table}")')]
+        if "fid" not in columns:
+            _rebuild_with_integer_key(c, table)
     c.execute(_EXTENSIONS_TABLE)
-    _create_rtree(c, "areas")
+    if not c.execute("SELECT 1 FROM sqlite_master WHERE name = 'rtree_areas_geom'").fetchone():
+        _create_rtree(c, "areas")
 
 
-# version -> function bringing a store from the previous version to this one (in a transaction).
-MIGRATIONS = {2: _migrate_to_2}
+# version -> function bringing a store from the previous version to this one, after the columns
+# ADDED_COLUMNS lists for it (in the migration's transaction).
+MIGRATIONS = {3: _migrate_to_3}
