@@ -24,6 +24,7 @@ from geohub.geography.levels import (Level, get_level, level_for_code, level_for
                                      parse_vintage)
 from geohub.io.boundary_files import RawLayer, read_boundary_file
 from geohub.io.files import file_checksum
+from geohub.io.geometry import polygonal
 from geohub.store import Changes, Store, resolve_store
 from geohub.store.schema import STORAGE_SRID
 
@@ -102,15 +103,6 @@ def _file_vintage(layers: list[RawLayer]) -> int | None:
     return max(years) if years else None
 
 
-def _polygonal(geom):
-    """Keep the polygons of a repaired geometry (make_valid can leave stray lines or points)."""
-    if geom is None or geom.geom_type in ("Polygon", "MultiPolygon"):
-        return geom
-    parts = [p for p in shapely.get_parts(geom) if p.geom_type in ("Polygon", "MultiPolygon")]
-    polys = [q for p in parts for q in shapely.get_parts(p)]
-    return shapely.MultiPolygon(polys) if polys else geom
-
-
 @dataclass
 class Repair:
     """What ``repair_geometries`` changed: GEOS's reason per repaired code, and the codes whose
@@ -149,7 +141,7 @@ def repair_geometries(geoms: np.ndarray, codes) -> tuple[np.ndarray, Repair]:
     if invalid.any():
         reasons = shapely.is_valid_reason(values[invalid])
         fixed = shapely.make_valid(values[invalid], method="structure", keep_collapsed=False)
-        values[invalid] = [_polygonal(g) for g in fixed]
+        values[invalid] = [polygonal(g) for g in fixed]
         report.reasons = dict(zip(codes[invalid].tolist(), reasons.tolist()))
     # Exact duplicates only (tolerance 0): the shape does not move. GEOS accepts them, QGIS's
     # validity check and some renderers do not.

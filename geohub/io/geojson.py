@@ -12,21 +12,13 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
+from geohub.io.geometry import valid_on_grid
+
 DEFAULT_PRECISION = 6  # decimals of a degree (settings.GEOHUB_GEOJSON_PRECISION)
 
 
 def _round(geoms: np.ndarray, precision: int) -> np.ndarray:
     return shapely.transform(geoms, lambda xy: np.round(xy, precision))
-
-
-def _polygonal(geom):
-    """The polygons of a repaired geometry (make_valid can leave lines where a ring collapsed)."""
-    if geom is None or geom.geom_type in ("Polygon", "MultiPolygon"):
-        return geom
-    polys = [p for p in shapely.get_parts(geom) if p.geom_type == "Polygon"]
-    polys += [q for p in shapely.get_parts(geom) if p.geom_type == "MultiPolygon"
-              for q in shapely.get_parts(p)]
-    return shapely.MultiPolygon(polys) if polys else geom
 
 
 def rfc7946_geometries(geoms, precision: int = DEFAULT_PRECISION) -> np.ndarray:
@@ -37,13 +29,7 @@ def rfc7946_geometries(geoms, precision: int = DEFAULT_PRECISION) -> np.ndarray:
     from the store's grid can too): those few geometries are repaired (make_valid) and rounded
     again until they are valid on the grid.
     """
-    out = _round(np.asarray(geoms, dtype=object), precision)
-    for _ in range(5):
-        broken = ~shapely.is_valid(out) & ~shapely.is_missing(out)
-        if not broken.any():
-            break
-        fixed = shapely.make_valid(out[broken], method="structure", keep_collapsed=False)
-        out[broken] = _round(np.array([_polygonal(g) for g in fixed], dtype=object), precision)
+    out = valid_on_grid(geoms, lambda g: _round(g, precision), attempts=5)
     # Rounding also makes neighbouring vertices equal (duplicate nodes, which GEOS accepts but
     # validators flag); dropping them is safe now every ring is valid (3+ distinct vertices).
     out = shapely.remove_repeated_points(out, tolerance=0)

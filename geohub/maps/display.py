@@ -8,8 +8,9 @@ world-atlas; geohub's GeoJSON, which follows RFC 7946, is the other way round).
 How: the areas are simplified together as a coverage (``shapely.coverage_simplify``: shared edges
 are simplified once, identically, so neighbours keep their common edges, with no gaps or slivers);
 then snapped to the quantisation grid the TopoJSON uses, where the few rings that simplification or
-snapping made cross are repaired and snapped again until valid, so the payload decodes to exactly
-the checked coordinates. The ``topojson`` package then turns shared edges into shared arcs.
+snapping made cross are repaired and snapped again until valid (as a last resort an islet of a few
+grid cells is dropped), so the payload decodes to exactly the checked coordinates. The ``topojson``
+package then turns shared edges into shared arcs, and rings are wound as promised.
 Callers cache the result per level and vintage. A set of points (e.g. centroids) has no edges to
 share: it is plain GeoJSON, which static/geohub-map.js reads as is.
 """
@@ -24,6 +25,7 @@ import shapely
 import topojson
 
 from geohub.io.geojson import feature_collection
+from geohub.io.geometry import valid_on_grid
 
 # Degrees. About 150 m in England: invisible at the scale of a national map of districts.
 SIMPLIFY = {"default": 0.0015, "msoa": 0.0005, "lsoa": 0.0003}
@@ -52,14 +54,6 @@ def _snap(geoms: np.ndarray, grid: dict) -> np.ndarray:
     return shapely.transform(steps, lambda n: n * k + origin)
 
 
-def _polygonal(geom):
-    if geom is None or geom.geom_type in ("Polygon", "MultiPolygon"):
-        return geom
-    polys = [q for p in shapely.get_parts(geom) if p.geom_type in ("Polygon", "MultiPolygon")
-             for q in shapely.get_parts(p)]
-    return shapely.MultiPolygon(polys) if polys else geom
-
-
 def _drop_islets(geom):
     """The last resort for a multipolygon that repair and snapping cannot both satisfy (two islets
     touching at a vertex that the grid puts a hair off the other's edge): drop its smallest parts
@@ -80,13 +74,7 @@ def display_geometries(geoms, level: str) -> tuple[np.ndarray, dict]:
     geoms = np.asarray(geoms, dtype=object)
     simplified = shapely.coverage_simplify(geoms, SIMPLIFY.get(level, SIMPLIFY["default"]))
     grid = _grid(simplified)
-    out = _snap(simplified, grid)
-    for _ in range(3):
-        broken = ~shapely.is_valid(out) & ~shapely.is_missing(out)
-        if not broken.any():
-            break
-        fixed = shapely.make_valid(out[broken], method="structure", keep_collapsed=False)
-        out[broken] = _snap(np.array([_polygonal(g) for g in fixed], dtype=object), grid)
+    out = valid_on_grid(simplified, lambda g: _snap(g, grid))
     for i in np.flatnonzero(~shapely.is_valid(out) & ~shapely.is_missing(out)):
         out[i] = _drop_islets(out[i])
     # Snapping makes neighbouring vertices equal; every ring is valid now (3+ distinct vertices).
