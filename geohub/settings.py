@@ -37,6 +37,9 @@ SETTINGS: tuple[Setting, ...] = (
             "unset, any site may embed /embed/... pages (they are read-only)."),
     Setting("GEOHUB_CACHE_DIR", None,
             "Folder for content-addressed artifacts shared by all workers (default: instance/cache)."),
+    Setting("GEOHUB_GEOJSON_PRECISION", "6",
+            "Decimals of a degree in the GeoJSON geohub writes (exports, /api/areas): 6 is about 10 cm "
+            "(RFC 7946 section 11.2); fewer make smaller files."),
     Setting("GEOHUB_PROXIES", "0",
             "How many reverse proxies (load balancer, CDN) sit in front: their X-Forwarded-* headers "
             "are trusted, so absolute URLs (embed code, oEmbed) use the public host and scheme."),
@@ -46,6 +49,21 @@ SETTINGS: tuple[Setting, ...] = (
 def from_environment() -> dict:
     """Settings given in the environment (unset ones are left out)."""
     return {s.name: os.environ[s.env] for s in SETTINGS if os.environ.get(s.env)}
+
+
+def geojson_precision(config) -> int:
+    """GEOHUB_GEOJSON_PRECISION from a config mapping (app.config, or the environment's settings)
+    as decimals between 0 and 15; InputError saying what to set otherwise."""
+    from geohub.errors import InputError
+    raw = config.get("GEOHUB_GEOJSON_PRECISION") or "6"
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        value = -1
+    if not 0 <= value <= 15:
+        raise InputError(f"GEOHUB_GEOJSON_PRECISION is {raw!r}, not a number of decimals.",
+                         "Set it to a whole number from 0 to 15 (6 by default).")
+    return value
 
 
 def defaults() -> dict:

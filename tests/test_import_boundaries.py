@@ -59,9 +59,25 @@ def test_invalid_geometry_is_repaired_and_reported(geohub, store, tmp_path):
     path = write_geojson(tmp_path / "bad.geojson", [feature({"LAD21CD": "E06000001", "LAD21NM": "A"}, bowtie)])
     result = geohub("import-boundaries", path)
     assert result.exit_code == 0, result.output
-    assert "repaired 1 invalid geometry" in result.output
+    assert "repaired 1 invalid geometry (E06000001: Self-intersection[" in result.output
     geom = store.areas("lad", 2021).geometry.iloc[0]
     assert geom.is_valid and geom.geom_type in ("Polygon", "MultiPolygon") and geom.area > 0
+
+
+def test_duplicate_consecutive_vertices_are_removed_and_reported(geohub, store, tmp_path):
+    from validators import rings_with_repeated_vertices
+    square = shapely.Polygon([(-1, 52), (-0.9, 52), (-0.9, 52), (-0.9, 52.1), (-1, 52.1), (-1, 52)],
+                             [[(-0.97, 52.03), (-0.93, 52.03), (-0.93, 52.07), (-0.93, 52.07),
+                               (-0.97, 52.03)]])
+    assert rings_with_repeated_vertices(square) == 2
+    path = write_geojson(tmp_path / "dupes.geojson",
+                         [feature({"LAD21CD": "E06000001", "LAD21NM": "A"}, square)])
+    result = geohub("import-boundaries", path)
+    assert result.exit_code == 0, result.output
+    assert "removed duplicate consecutive vertices from 1 area(s) (E06000001)" in result.output
+    geom = store.areas("lad", 2021).geometry.iloc[0]
+    assert geom.is_valid and rings_with_repeated_vertices(geom) == 0
+    assert shapely.get_num_coordinates(geom) == 5 + 4
 
 
 def test_reimport_replaces_and_reports_changes(geohub, loaded, store, tmp_path):

@@ -113,3 +113,40 @@ def test_a_refused_open_returns_its_pooled_connection(postgis_store_url):
     store = PostGISStore(postgis_store_url)
     assert store.revision() is not None
     store.close()
+
+
+def test_schema_1_database_is_migrated(postgis_store_url):
+    """A schema as geohub schema 1 created it (its DDL kept in postgis_schema_v1.sql) gains integer
+    keys on indicators and geohub_meta, keeps its rows and text keys unique, and takes writes."""
+    from pathlib import Path
+
+    import psycopg
+
+    from geohub.store.postgis import PostGISStore, split_url
+    from geohub.store.schema import SCHEMA_VERSION
+    conninfo, schema = split_url(postgis_store_url)
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+        conn.execute(f"SET search_path TO {schema}, public")
+        conn.execute(Path(__file__).with_name("postgis_schema_v1.sql").read_text())
+        conn.execute("INSERT INTO indicators (id, title, metadata) VALUES ('pop', 'Population', '{}')")
+    store = PostGISStore(postgis_store_url, pooled=False)
+    try:
+        assert store.conn.execute("SELECT value FROM geohub_meta WHERE key = 'schema_version'"
+                                  ).fetchone()[0] == str(SCHEMA_VERSION)
+        assert [m["id"] for m in store.indicators()] == ["pop"]
+        keys = dict(store.conn.execute(
+            "SELECT c.relname, a.attname FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid"
+            " JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_attribute a"
+            " ON a.attrelid = c.oid AND a.attnum = ANY(i.indkey)"
+            " WHERE i.indisprimary AND n.nspname = %s", (schema,)).fetchall())
+        assert keys["indicators"] == "fid" and keys["geohub_meta"] == "fid"
+        with pytest.raises(psycopg.errors.UniqueViolation):
+            store.conn.execute("INSERT INTO indicators (id) VALUES ('pop')")
+        with store.transaction() as tx:
+            tx.replace_indicator({"id": "jobs", "title": "Jobs"},
+                                 {k: [] for k in ("level", "vintage", "area_code", "period", "value", "flag")}, None)
+        assert [m["id"] for m in store.indicators()] == ["jobs", "pop"]
+        assert store.revision() == 1
+    finally:
+        store.close()

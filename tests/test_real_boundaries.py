@@ -111,3 +111,33 @@ def test_store_opens_in_ogrinfo(real_store):
                             "SELECT COUNT(*) AS n FROM areas WHERE level = 'lad' AND vintage = 2021"],
                            capture_output=True, text=True, check=True).stdout
     assert "n (Integer) = 374" in count
+
+
+def test_store_of_every_shared_file_passes_gdal_validate_gpkg(real_store):
+    """GDAL's validate_gpkg.py -k --extra exits 0; every layer has a FID column; areas has the
+    spatial index GDAL looks for."""
+    from validators import fid_columns, has_spatial_index, validate_gpkg
+    store, _ = real_store
+    result = validate_gpkg(store.url)
+    assert result.returncode == 0, result.stdout + result.stderr
+    layers = fid_columns(store.url)
+    assert len(layers) == 6 and all(layers.values()), layers
+    assert has_spatial_index(store.url)
+
+
+def test_every_stored_area_is_valid_without_repeated_vertices(real_store):
+    """GEOS-valid, and no ring with duplicate consecutive vertices, in every stored set."""
+    import shapely
+
+    from validators import rings_with_repeated_vertices
+    store, outputs = real_store
+    for bset in store.boundary_sets():
+        areas = store._read_areas(bset.level, bset.vintage, None, True)
+        invalid = areas[~shapely.is_valid(areas.geometry.values)]
+        assert invalid.empty, (bset, invalid["code"].tolist())
+        repeated = [c for c, g in zip(areas["code"], areas.geometry) if rings_with_repeated_vertices(g)]
+        assert repeated == [], (bset, repeated)
+    # The multi-year file's self-intersection near (155015, 37915) is repaired and reported.
+    report = outputs["multi/ons_uk_topojson_2014_2025.topojson"]
+    assert "E06000052: Self-intersection[155015 37915]" in report
+    assert "removed duplicate consecutive vertices from" in report

@@ -47,7 +47,9 @@ def export_command(indicator, level, vintage, period, fmt, output, size, dpi, sc
     data = builder.build(req)
     options = PrintOptions.from_args({"size": size, "dpi": dpi or "", "labels": labels})
     context = map_context(builder, data) if fmt in ("png", "svg", "pdf") else None
-    result = export(data, fmt, options, context=context)
+    from geohub import settings
+    result = export(data, fmt, options, context=context,
+                    precision=settings.geojson_precision(settings.from_environment()))
     target = Path(output) if output else Path(result.filename)
     if target.is_dir():
         target = target / result.filename

@@ -6,6 +6,7 @@ prepared, valid set reaches the store, inside one transaction (``import_boundari
 """
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,7 @@ from geohub.geography.levels import (Level, get_level, level_for_code, level_for
                                      parse_vintage)
 from geohub.io.boundary_files import RawLayer, read_boundary_file
 from geohub.io.files import file_checksum
+from geohub.io.geometry import polygonal
 from geohub.store import Changes, Store, resolve_store
 from geohub.store.schema import STORAGE_SRID
 
@@ -60,8 +62,6 @@ class BoundaryImport:
             kind = " multi-year" if draft.multi_year else ""
             out.append(f"{draft.layer}: {len(draft.areas)} areas as {draft.level} {draft.vintage}{kind}"
                        f" (code field {draft.code_field}, name field {draft.name_field or 'none'}).")
-            if draft.repaired:
-                out.append(f"  repaired {draft.repaired} invalid geometr{'y' if draft.repaired == 1 else 'ies'}.")
             out.extend(f"  {note}" for note in draft.notes)
             out.append(f"  {change.summary()}")
         return out
@@ -103,23 +103,59 @@ def _file_vintage(layers: list[RawLayer]) -> int | None:
     return max(years) if years else None
 
 
-def _polygonal(geom):
-    """Keep the polygons of a repaired geometry (make_valid can leave stray lines or points)."""
-    if geom is None or geom.geom_type in ("Polygon", "MultiPolygon"):
-        return geom
-    parts = [p for p in shapely.get_parts(geom) if p.geom_type in ("Polygon", "MultiPolygon")]
-    polys = [q for p in parts for q in shapely.get_parts(p)]
-    return shapely.MultiPolygon(polys) if polys else geom
+@dataclass
+class Repair:
+    """What ``repair_geometries`` changed: GEOS's reason per repaired code, and the codes whose
+    rings had duplicate consecutive vertices removed."""
+
+    reasons: dict[str, str] = field(default_factory=dict)
+    deduplicated: list[str] = field(default_factory=list)
+
+    def notes(self) -> list[str]:
+        out = []
+        if self.reasons:
+            listed = "; ".join(f"{code}: {_metres(why)}" for code, why in list(self.reasons.items())[:5])
+            more = f"; and {len(self.reasons) - 5} more" if len(self.reasons) > 5 else ""
+            out.append(f"repaired {len(self.reasons)} invalid geometr"
+                       f"{'y' if len(self.reasons) == 1 else 'ies'} ({listed}{more}).")
+        if self.deduplicated:
+            codes = ", ".join(self.deduplicated[:10]) + (" ..." if len(self.deduplicated) > 10 else "")
+            out.append(f"removed duplicate consecutive vertices from {len(self.deduplicated)} "
+                       f"area(s) ({codes}).")
+        return out
 
 
-def _repair(geoms: gpd.GeoSeries) -> tuple[gpd.GeoSeries, int]:
-    values = np.asarray(geoms.values, dtype=object)
+def _metres(reason: str) -> str:
+    """GEOS's reason with its coordinates to the metre: 'Self-intersection[155015 37915]'."""
+    return re.sub(r"-?\d+\.\d+", lambda m: f"{float(m.group()):.0f}", reason)
+
+
+def repair_geometries(geoms: np.ndarray, codes) -> tuple[np.ndarray, Repair]:
+    """Geometries (in the CRS they will be stored in) made GEOS-valid, polygons kept polygonal, with
+    no duplicate consecutive vertices; checked again after the repair. InputError for any that no
+    repair makes valid."""
+    codes = np.asarray(codes, dtype=object)
+    values = np.asarray(geoms, dtype=object).copy()
+    report = Repair()
     invalid = ~shapely.is_valid(values)
-    if not invalid.any():
-        return geoms, 0
-    fixed = shapely.make_valid(values[invalid], method="structure", keep_collapsed=False)
-    values[invalid] = [_polygonal(g) for g in fixed]
-    return gpd.GeoSeries(values, index=geoms.index, crs=geoms.crs), int(invalid.sum())
+    if invalid.any():
+        reasons = shapely.is_valid_reason(values[invalid])
+        fixed = shapely.make_valid(values[invalid], method="structure", keep_collapsed=False)
+        values[invalid] = [polygonal(g) for g in fixed]
+        report.reasons = dict(zip(codes[invalid].tolist(), reasons.tolist()))
+    # Exact duplicates only (tolerance 0): the shape does not move. GEOS accepts them, QGIS's
+    # validity check and some renderers do not.
+    deduped = shapely.remove_repeated_points(values, tolerance=0)
+    changed = shapely.get_num_coordinates(deduped) != shapely.get_num_coordinates(values)
+    values = deduped
+    report.deduplicated = [c for c in codes[changed & ~invalid].tolist()]
+    still = ~shapely.is_valid(values)
+    if still.any():
+        bad = [f"{c} ({r})" for c, r in zip(codes[still], shapely.is_valid_reason(values[still]))]
+        raise InputError(f"{len(bad)} geometr{'y stays' if len(bad) == 1 else 'ies stay'} invalid "
+                         f"after repair: {', '.join(bad[:10])}.",
+                         "Repair them in the source file (e.g. QGIS's Fix geometries) and import again.")
+    return values, report
 
 
 def prepare_layer(raw: RawLayer, *, level: str | None = None, vintage=None,
@@ -156,8 +192,10 @@ def prepare_layer(raw: RawLayer, *, level: str | None = None, vintage=None,
         bad = codes[no_geom.to_numpy()].tolist()
         raise InputError(f"{raw.name}: {len(bad)} area(s) have no geometry: {', '.join(bad[:10])}.",
                          "Fix or remove them in the source file.")
-    geoms, repaired = _repair(geoms)
+    # Repair after reprojecting: projecting can itself make a ring cross another one.
     geoms = geoms.to_crs(STORAGE_SRID)
+    fixed, repair = repair_geometries(geoms.values, codes.astype(str).to_numpy())
+    geoms = gpd.GeoSeries(fixed, index=geoms.index, crs=STORAGE_SRID)
     names = frame[fields.name].astype("string").str.strip() if fields.name else pd.Series(
         pd.NA, index=frame.index, dtype="string")
     areas = gpd.GeoDataFrame({
@@ -169,7 +207,9 @@ def prepare_layer(raw: RawLayer, *, level: str | None = None, vintage=None,
         if "end" in frame else pd.array([pd.NA] * len(frame), dtype="Int64"),
     }, geometry=geoms.to_numpy(), crs=STORAGE_SRID)
     notes = [] if fields.name else ["no name field found: areas are listed by code only."]
-    return BoundarySetDraft(lvl.name, year, areas, raw.name, fields.code, fields.name, repaired, notes)
+    notes += repair.notes()
+    return BoundarySetDraft(lvl.name, year, areas, raw.name, fields.code, fields.name,
+                            len(repair.reasons), notes)
 
 
 def prepare_boundary_sets(path, *, level=None, vintage=None, code_field=None, name_field=None,

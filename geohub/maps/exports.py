@@ -14,6 +14,7 @@ from markupsafe import Markup
 
 from geohub.errors import InputError
 from geohub.indicators.values import flag_meaning
+from geohub.io.geojson import DEFAULT_PRECISION, feature_collection
 from geohub.maps import static_render
 from geohub.maps.assets import STATIC_DIR, inline_assets
 from geohub.maps.choropleth import _TEMPLATES, MAP_ASSETS, render_map
@@ -129,10 +130,11 @@ def to_csv(data: MapData) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-def to_geojson(data: MapData) -> bytes:
-    """The areas in lon/lat (RFC 7946) with value (as published), ci95, flag and its meaning, why
-    a value is missing, class and colour; ``geohub`` carries the map's metadata and provenance."""
-    shown = data.table[["code", "name", "flag", "geometry"]].to_crs(4326)
+def to_geojson(data: MapData, precision: int = DEFAULT_PRECISION) -> bytes:
+    """The areas in lon/lat (RFC 7946: right-hand rule, ``precision`` decimals) with value (as
+    published), ci95, flag and its meaning, why a value is missing, class and colour; ``geohub``
+    carries the map's metadata and provenance."""
+    shown = data.table[["code", "name", "flag", "geometry"]]
     classes = data.classification.classes
     values = published_values(data)
     shown = shown.assign(value=[None if pd.isna(v) else (int(v) if isinstance(v, (int, np.integer)) else float(v))
@@ -142,7 +144,7 @@ def to_geojson(data: MapData) -> bytes:
                          note=[n if isinstance(n, str) else None for n in data.table["note"]],
                          period=data.period, **{"class": classes},
                          colour=[data.colours[c] if c >= 0 else None for c in classes])
-    body = json.loads(shown.to_json(drop_id=True, na="null"))
+    body = feature_collection(shown, precision)
     body["geohub"] = {"indicator": data.indicator["id"], "title": data.title, "unit": data.unit,
                       "level": data.level, "vintage": data.vintage, "period": data.period,
                       "breaks": list(data.classification.bins), "source": data.source_line,
@@ -177,9 +179,11 @@ def to_html(data: MapData, link: str | None = None,
 
 
 def export(data: MapData, fmt: str, options: PrintOptions | None = None, *, link: str | None = None,
-           topology=None, context: MapContext | None = None) -> Export:
+           topology=None, context: MapContext | None = None,
+           precision: int = DEFAULT_PRECISION) -> Export:
     """The map in ``fmt``; InputError for a format geohub does not export. ``context`` (from
-    maps.context.map_context) is the country drawn around print maps."""
+    maps.context.map_context) is the country drawn around print maps; ``precision`` the decimals
+    of GeoJSON coordinates."""
     if fmt not in MIMETYPES:
         raise InputError(f"geohub does not export {fmt!r}.", f"Formats: {', '.join(FORMATS)}.")
     options = options or PrintOptions()
@@ -190,5 +194,5 @@ def export(data: MapData, fmt: str, options: PrintOptions | None = None, *, link
     elif fmt == "csv":
         body = to_csv(data)
     else:
-        body = to_geojson(data)
+        body = to_geojson(data, precision)
     return Export(body, MIMETYPES[fmt], filename(data, fmt, options))

@@ -2,19 +2,20 @@
 point lookup. Errors come back as JSON with a status and a message."""
 from __future__ import annotations
 
-import json
 import math
 
 import numpy as np
 import pandas as pd
 import shapely
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 
 from geohub.errors import InputError
 from geohub.geography.levels import get_level, parse_vintage
+from geohub.io.geojson import feature_collection
 from geohub.maps.model import MapRequest, nearest_year, level_choices
 from geohub.overlaps import overlap_report
 from geohub.overlaps.report import report_table
+from geohub.settings import geojson_precision
 from geohub.web.cached import cached, serve_artifact, topology_artifact
 from geohub.web.resources import app_cache, get_store, map_builder
 from geohub.web.responses import etagged, json_body
@@ -53,9 +54,8 @@ def areas(level):
 
     def build():
         frame = map_builder().areas(level, year)
-        shown = frame[["code", "name", "vintage", "geometry"]].to_crs(4326)
-        data = json.loads(shown.to_json(drop_id=True, to_wgs84=True))
-        return json_body(data)
+        return json_body(feature_collection(frame[["code", "name", "vintage", "geometry"]], precision))
+    precision = geojson_precision(current_app.config)  # one per app, as the cache is
     return etagged(app_cache().get(("geojson", level, year), build), "application/geo+json")
 
 

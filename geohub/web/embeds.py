@@ -19,6 +19,7 @@ from geohub.maps.exports import FORMATS, export
 from geohub.maps.exports import filename as export_filename
 from geohub.maps.model import MapRequest
 from geohub.maps.static_render import PrintOptions
+from geohub.settings import geojson_precision
 from geohub.web.cached import (NONCE_PLACEHOLDER, cached, cached_page, serve_artifact,
                                topology_artifact)
 from geohub.web.pages import page_parts, rendered_map
@@ -43,7 +44,8 @@ def export_map(indicator, fmt):
         raise NotFound(f"geohub does not export {fmt!r}.", f"Formats: {', '.join(FORMATS)}.")
     req = MapRequest.from_args(indicator, request.args)
     options = PrintOptions.from_args(request.args) if fmt in ("png", "svg", "pdf") else PrintOptions()
-    params = (req, fmt, options, request.host_url)
+    precision = geojson_precision(current_app.config)
+    params = (req, fmt, options, request.host_url, precision)
 
     def make():
         builder = map_builder()
@@ -53,7 +55,7 @@ def export_map(indicator, fmt):
             level=data.level, vintage=data.vintage, period=data.period))
         artifact = cached("export", params, f".{fmt}",
                           lambda: export(data, fmt, options, link=link, topology=_topology,
-                                         context=context).body)
+                                         context=context, precision=precision).body)
         return artifact, export_filename(data, fmt, options)
     # Made again if its file went (a pruned cache folder), as cached() does for its own entries.
     artifact, filename = app_cache().get(("export", params), make,

@@ -2,14 +2,13 @@
 core, render."""
 from __future__ import annotations
 
-import json
-
 import pandas as pd
 from flask import Blueprint, current_app, render_template, request, url_for
 from markupsafe import Markup
 
 from geohub.errors import NotFound
 from geohub.geography.levels import LEVELS, get_level
+from geohub.io.geojson import feature_collection
 from geohub.maps.choropleth import lonlat_bounds, render_area_map, render_map, render_overlap_map
 from geohub.maps.classify import SCHEMES
 from geohub.maps.model import MapRequest, display_decimals, format_value, level_choices
@@ -134,7 +133,7 @@ def area_page(code):
                                     decimals=display_decimals(metas[row.indicator]))}
               for row in store.area_values(code).itertuples() if row.indicator in metas]
     geo = area.to_crs(4326)
-    shape = json.loads(geo[["code", "geometry"]].to_json(drop_id=True))
+    shape = feature_collection(geo[["code", "geometry"]])
     parts = render_area_map(shape, geo.total_bounds, static_url=static_url(), vintage=vintage)
     return render_template("area.html", code=code, name=first["name"], level=get_level(level),
                            vintage=vintage, sets=rows.to_dict("records"), memberships=memberships,
