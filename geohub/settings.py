@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Open Geography Portal) or a local mirror folder such as ../shared/data."),
     Setting("GEOHUB_FETCH_CACHE", None,
             "Folder for partial downloads, so an interrupted fetch resumes (default: instance/fetch)."),
+    Setting("GEOHUB_CATALOGUE", None,
+            "The boundary dataset catalogue 'geohub fetch' reads (default: the catalogue.toml shipped "
+            "in the package, from the repository's boundaries/ folder)."),
     Setting("GEOHUB_TILES", None,
             "Base map tiles: a Leaflet tile URL template, or unset for none (works offline)."),
     Setting("GEOHUB_FRAME_ANCESTORS", "",
@@ -42,9 +46,33 @@ SETTINGS: tuple[Setting, ...] = (
 )
 
 
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
 def from_environment() -> dict:
     """Settings given in the environment (unset ones are left out)."""
     return {s.name: os.environ[s.env] for s in SETTINGS if os.environ.get(s.env)}
+
+
+def get(name: str):
+    """One setting's value from the environment (an empty value counts as unset), else its default.
+
+    For code outside a Flask app (the core, the CLI); the app reads ``app.config``, filled from here.
+    """
+    setting = _BY_NAME.get(name)
+    if setting is None:
+        raise KeyError(f"{name} is not a geohub setting (declare it in SETTINGS first).")
+    return os.environ.get(setting.env) or setting.default
+
+
+def instance_dir() -> Path:
+    """Flask's instance folder for geohub, found by Flask's own rule without building an app:
+    ``instance/`` beside the package in a checkout, ``<prefix>/var/geohub-instance`` when installed."""
+    from flask.sansio.scaffold import find_package  # Flask's rule, so the CLI and the app agree
+    prefix, package_path = find_package("geohub")
+    if prefix is None:
+        return Path(package_path) / "instance"
+    return Path(prefix) / "var" / "geohub-instance"
 
 
 def defaults() -> dict:

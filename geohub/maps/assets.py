@@ -1,8 +1,9 @@
 """Serve every script and stylesheet of a Folium map from our own static folder, never a CDN.
 
 Folium and branca name each front-end asset (``"leaflet"``, ``"jquery"``, ``"d3"``, ...) and point
-it at a CDN. ``ASSETS`` maps each name to our vendored copy under ``<repo>/static`` (see
-``static/vendor/README.md``; ``static/vendor/fetch.sh`` re-creates the copies). ``localise`` rewrites a
+it at a CDN. ``ASSETS`` maps each name to our vendored copy under ``static/`` (shipped in the
+package, see ``geohub.packaged``, and ``static/vendor/README.md``; ``static/vendor/fetch.sh``
+re-creates the copies). ``localise`` rewrites a
 map's tree to those copies before it is rendered; ``render_html`` also renders and checks the result.
 
 No Flask here: the web layer passes its static URL prefix (``url_for("static", filename="")``).
@@ -20,8 +21,9 @@ from typing import NamedTuple
 from branca.element import CssLink, Element, Figure, JavascriptLink, Link
 
 from geohub.errors import GeohubError
+from geohub.packaged import static_dir
 
-STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
+STATIC_DIR = static_dir()
 
 # folium/branca asset name -> path under STATIC_DIR. ``None``: deliberately not served (dropped
 # from every map; the comment says why). A name that folium asks for and that is not here is an
