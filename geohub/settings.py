@@ -65,14 +65,26 @@ def get(name: str):
     return os.environ.get(setting.env) or setting.default
 
 
+_INSTANCE = "geohub.web-instance"  # Flask names it "<app import name>-instance"
+
+
 def instance_dir() -> Path:
-    """Flask's instance folder for geohub, found by Flask's own rule without building an app:
-    ``instance/`` beside the package in a checkout, ``<prefix>/var/geohub-instance`` when installed."""
-    from flask.sansio.scaffold import find_package  # Flask's rule, so the CLI and the app agree
-    prefix, package_path = find_package("geohub")
-    if prefix is None:
-        return Path(package_path) / "instance"
-    return Path(prefix) / "var" / "geohub-instance"
+    """Flask's instance folder for geohub, by Flask's own rule (``Flask.auto_find_instance_path``)
+    without importing Flask: ``instance/`` beside the package in a checkout, else
+    ``<prefix>/var/geohub.web-instance`` (named after the app, ``geohub.web``) when installed. A test checks it equals the app's."""
+    import sys
+    package_path = Path(os.path.abspath(__file__)).parent.parent  # not resolved: as Flask does
+    prefix = Path(os.path.abspath(sys.prefix))
+    if package_path.is_relative_to(prefix):
+        return prefix / "var" / _INSTANCE
+    if package_path.name.lower() == "site-packages":
+        lib = package_path.parent
+        if lib.name.lower() == "lib":
+            return lib.parent / "var" / _INSTANCE
+        if lib.parent.name.lower() == "lib":
+            return lib.parent.parent / "var" / _INSTANCE
+        return lib / "var" / _INSTANCE
+    return package_path / "instance"
 
 
 def defaults() -> dict:

@@ -26,7 +26,7 @@ SOURCES = ("geohub", "static", "boundaries", "setup.py", "pyproject.toml", "READ
 SERVE = r"""
 import json, sys
 import geohub
-from geohub import create_app
+from geohub import create_app, settings
 from geohub.geography.catalogue import load_catalogue
 app = create_app({"TESTING": True})
 client = app.test_client()
@@ -36,7 +36,8 @@ script = client.get("/static/geohub-map.js")
 print(json.dumps({"geohub": geohub.__file__, "page": page.status_code, "html": page.get_data(as_text=True),
                   "leaflet": [leaflet.status_code, len(leaflet.data)],
                   "script": [script.status_code, len(script.data)],
-                  "catalogue": [str(load_catalogue().path), len(load_catalogue())]}))
+                  "catalogue": [str(load_catalogue().path), len(load_catalogue())],
+                  "instance": [str(settings.instance_dir()), app.instance_path]}))
 """
 
 
@@ -109,3 +110,6 @@ def test_the_installed_package_serves_a_map_page(installed, tmp_path):
     assert served["script"][0] == 200 and served["script"][1] > 1000
     catalogue, entries = served["catalogue"]
     assert Path(catalogue) == package / "boundaries" / "catalogue.toml" and entries > 20
+    # the CLI finds the instance folder (its default store) where the app does, without Flask
+    ours, flasks = served["instance"]
+    assert ours == flasks and Path(ours) == installed / "var" / "geohub.web-instance"

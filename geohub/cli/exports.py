@@ -6,7 +6,7 @@ from pathlib import Path
 import click
 
 from geohub.cli.group import cli, level_type
-from geohub.web.resources import get_store
+from geohub.cli.context import get_store
 
 
 @cli.command("export")
