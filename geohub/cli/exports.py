@@ -34,13 +34,16 @@ def export_command(indicator, level, vintage, period, fmt, output, size, dpi, sc
     """Export INDICATOR's map, exactly as the web map shows it, to a file."""
     from geohub.maps.exports import export
     from geohub.maps.model import MapBuilder, MapRequest
-    from geohub.maps.static_render import PrintOptions
     args = {"level": level, "vintage": vintage, "period": period, "scheme": scheme,
             "k": str(k) if k else None, "breaks": breaks, "palette": palette, "overlay": overlay,
             "mode": mode, "weight": weight}
     req = MapRequest.from_args(indicator, {key: v for key, v in args.items() if v})
     data = MapBuilder(get_store()).build(req)
-    result = export(data, fmt, PrintOptions.from_args({"size": size, "dpi": dpi or ""}))
+    options = None
+    if fmt in ("png", "svg", "pdf"):  # only images import the drawing stack (matplotlib)
+        from geohub.maps.static_render import PrintOptions
+        options = PrintOptions.from_args({"size": size, "dpi": dpi or ""})
+    result = export(data, fmt, options)
     target = Path(output) if output else Path(result.filename)
     if target.is_dir():
         target = target / result.filename

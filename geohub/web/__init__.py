@@ -17,7 +17,8 @@ def warm_up() -> None:
     """Pay a server's one-off costs before it takes requests rather than on its first map: import
     mapclassify (scipy, scikit-learn and its numba kernels: seconds) and load the overlap engine's
     compiled kernels. The CLI does not call it, so commands that draw no map stay quick."""
-    import mapclassify  # noqa: F401  (geohub.maps.classify imports it on first use)
+    from geohub.maps.classify import load_mapclassify  # what classify() imports on first use
+    load_mapclassify()
 
     from geohub.overlaps.areas import compile_kernels
     compile_kernels()
