@@ -59,13 +59,13 @@ def test_a_csv_export_does_not_import_the_drawing_stack(small_store, tmp_path):
 
 
 def test_mapclassify_kernel_comes_from_numbas_disk_cache():
-    """mapclassify's own import compiles its kernel without a cache; load_mapclassify gives it one."""
-    probe = ("import json, sys\n{}\nd = sys.modules['mapclassify'].classifiers._fisher_jenks_means\n"
-             "print(type(d._cache).__name__)")
-    ours = subprocess.run([sys.executable, "-c", probe.format(
-        "from geohub.maps.classify import load_mapclassify; load_mapclassify()")],
-        capture_output=True, text=True, timeout=300)
-    theirs = subprocess.run([sys.executable, "-c", probe.format("import mapclassify")],
-                            capture_output=True, text=True, timeout=300)
-    assert (ours.stdout.strip(), theirs.stdout.strip()) == ("FunctionCache", "NullCache"), \
-        ours.stderr + theirs.stderr
+    """mapclassify compiles its kernel at import with no cache; through load_mapclassify the second
+    process loads it from numba's disk cache (bench/cli_bench.py times both ways)."""
+    probe = ("import sys\nfrom geohub.maps.classify import load_mapclassify\nload_mapclassify()\n"
+             "d = sys.modules['mapclassify'].classifiers._fisher_jenks_means\n"
+             "print(type(d._cache).__name__, sum(d.stats.cache_hits.values()))")
+    for _ in range(2):  # .ci/setup wrote the cache; without it, the first run writes it
+        run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=300)
+        if run.stdout.split() == ["FunctionCache", "1"]:
+            break
+    assert run.stdout.split() == ["FunctionCache", "1"], run.stdout + run.stderr
