@@ -1,6 +1,10 @@
-"""The WSGI entry point (gunicorn wsgi:app): the app, warmed up before it takes requests."""
+"""The WSGI entry point (gunicorn wsgi:app): the app, warmed up before it takes requests, logging
+geohub's imports, cache rebuilds and refusals at INFO to stderr (unless logging is set up already)."""
+import logging
+
 from geohub import create_app
 from geohub.web import warm_up
 
+logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 app = create_app()
 warm_up()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Open Geography Portal) or a local mirror folder such as ../shared/data."),
     Setting("GEOHUB_FETCH_CACHE", None,
             "Folder for partial downloads, so an interrupted fetch resumes (default: instance/fetch)."),
+    Setting("GEOHUB_CATALOGUE", None,
+            "The boundary dataset catalogue 'geohub fetch' reads (default: the catalogue.toml shipped "
+            "in the package, from the repository's boundaries/ folder)."),
     Setting("GEOHUB_TILES", None,
             "Base map tiles: a Leaflet tile URL template, or unset for none (works offline)."),
     Setting("GEOHUB_FRAME_ANCESTORS", "",
@@ -44,6 +48,9 @@ SETTINGS: tuple[Setting, ...] = (
             "How many reverse proxies (load balancer, CDN) sit in front: their X-Forwarded-* headers "
             "are trusted, so absolute URLs (embed code, oEmbed) use the public host and scheme."),
 )
+
+
+_BY_NAME = {s.name: s for s in SETTINGS}
 
 
 def from_environment() -> dict:
@@ -64,6 +71,39 @@ def geojson_precision(config) -> int:
         raise InputError(f"GEOHUB_GEOJSON_PRECISION is {raw!r}, not a number of decimals.",
                          "Set it to a whole number from 0 to 15 (6 by default).")
     return value
+
+
+def get(name: str):
+    """One setting's value from the environment (an empty value counts as unset), else its default.
+
+    For code outside a Flask app (the core, the CLI); the app reads ``app.config``, filled from here.
+    """
+    setting = _BY_NAME.get(name)
+    if setting is None:
+        raise KeyError(f"{name} is not a geohub setting (declare it in SETTINGS first).")
+    return os.environ.get(setting.env) or setting.default
+
+
+_INSTANCE = "geohub.web-instance"  # Flask names it "<app import name>-instance"
+
+
+def instance_dir() -> Path:
+    """Flask's instance folder for geohub, by Flask's own rule (``Flask.auto_find_instance_path``)
+    without importing Flask: ``instance/`` beside the package in a checkout, else
+    ``<prefix>/var/geohub.web-instance`` (named after the app, ``geohub.web``) when installed. A test checks it equals the app's."""
+    import sys
+    package_path = Path(os.path.abspath(__file__)).parent.parent  # not resolved: as Flask does
+    prefix = Path(os.path.abspath(sys.prefix))
+    if package_path.is_relative_to(prefix):
+        return prefix / "var" / _INSTANCE
+    if package_path.name.lower() == "site-packages":
+        lib = package_path.parent
+        if lib.name.lower() == "lib":
+            return lib.parent / "var" / _INSTANCE
+        if lib.parent.name.lower() == "lib":
+            return lib.parent.parent / "var" / _INSTANCE
+        return lib / "var" / _INSTANCE
+    return package_path / "instance"
 
 
 def defaults() -> dict:

@@ -1,4 +1,11 @@
-"""Shared fixtures: where the real data lives, a fresh store per test, and a CLI runner."""
+"""Shared fixtures: where the real data lives, a fresh store per test, a CLI runner, the real-data
+stores and apps, and PostGIS.
+
+Tests that read ``../shared/data`` (or GEOHUB_SHARED_DATA) carry the ``real_data`` marker: set by hand
+(``pytestmark``) or, for every test that uses a fixture built from the real data (REAL_DATA_FIXTURES),
+by ``pytest_collection_modifyitems`` below. When the folder is missing those tests are skipped with
+the reason and the unit tests still run (``pytest -m "not real_data"`` needs no data at all).
+"""
 from __future__ import annotations
 
 import os
@@ -14,11 +21,39 @@ LOOKUPS = SHARED_DATA / "lookups"
 INDICATORS = SHARED_DATA / "indicators"
 
 
-def pytest_sessionstart(session):
-    if not SHARED_DATA.is_dir():
-        raise pytest.UsageError(
-            f"The real data folder {SHARED_DATA} is missing: set GEOHUB_SHARED_DATA to the shared/data "
-            "folder (it sits beside the repository as ../shared/data).")
+# Fixtures built from the real data: a test using any of them (directly or through another fixture)
+# is marked real_data.
+REAL_DATA_FIXTURES = frozenset({"shared_data", "real_template", "real_store_path", "web_template",
+                                "web_app", "client"})
+MISSING_DATA = (f"the real data folder {SHARED_DATA} is missing: set GEOHUB_SHARED_DATA to the "
+                "shared/data folder (it sits beside the repository as ../shared/data)")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark every test that uses the real data; skip them, saying why, when the data is missing."""
+    missing = not SHARED_DATA.is_dir()
+    for item in items:
+        if REAL_DATA_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.real_data)
+        if missing and item.get_closest_marker("real_data"):
+            item.add_marker(pytest.mark.skip(reason=MISSING_DATA))
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The real data folder (a test asking for it is marked real_data)."""
+    return SHARED_DATA
+
+
+def load_bench(name: str):
+    """The benchmark script ``bench/<name>.py`` as a module (benchmarks are scripts, not a package)."""
+    import importlib.util
+    import sys
+    spec = importlib.util.spec_from_file_location(name, REPO / "bench" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
 
 
 @pytest.fixture
@@ -48,6 +83,15 @@ def geohub(store_path, tmp_path):
     return run
 
 
+@pytest.fixture
+def loaded(geohub, store_path, tmp_path):
+    """A store holding three hand-made LADs, and its bytes before the test's own command."""
+    from factories import THREE_LADS, lonlat_boxes
+    result = geohub("import-boundaries", lonlat_boxes(tmp_path / "lads.geojson", THREE_LADS))
+    assert result.exit_code == 0, result.output
+    return store_path.read_bytes()
+
+
 REAL_BOUNDARY_FILES = (
     "lad/LAD_Dec2021_UK_BUC.geojson",
     "multi/ons_uk_topojson_2014_2025.topojson",
@@ -66,7 +110,7 @@ REAL_LOOKUP_FILES = ("compiled/geographr_lookup_ltla_ltla.csv", "ons/LAD21_CAUTH
 
 
 @pytest.fixture(scope="session")
-def real_template(tmp_path_factory) -> Path:
+def real_template(shared_data, tmp_path_factory) -> Path:
     """A store with the real boundaries and the LAD code history, built once per test session."""
     from geohub.geography.boundaries import import_boundaries
     from geohub.geography.lookups import import_lookup

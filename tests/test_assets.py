@@ -34,20 +34,18 @@ ATTR_URL = re.compile(r"""\b(?:src|href)\s*=\s*["']([^"']*)["']""", re.IGNORECAS
 ASSET_URL = re.compile(r"""<(?:script|link)\b[^>]*?\b(?:src|href)\s*=\s*["']([^"']+)["']""", re.IGNORECASE)
 
 
+COLOURS = {1.0: "#6baed6", 2.0: "#08306b"}
+
+
 def sample_map() -> folium.Map:
-    """A map with every feature geohub's maps use: choropleth GeoJSON with tooltip and popup,
-    TopoJSON, a step legend and a linear legend (branca, d3), layer control and full-screen button."""
+    """A map with the folium features geohub's maps use: GeoJSON areas with tooltip and popup,
+    TopoJSON, and a layer control (geohub draws its legends in HTML, not with branca's d3)."""
     fmap = folium.Map(location=[52.5, 1], zoom_start=7, tiles=None)
-    steps = cm.StepColormap(["#f7fbff", "#6baed6", "#08306b"], vmin=0, vmax=3, index=[0, 1, 2, 3],
-                            caption="Value")
     folium.GeoJson(GEOJSON, name="areas",
-                   style_function=lambda f: {"fillColor": steps(f["properties"]["value"]), "weight": 1},
+                   style_function=lambda f: {"fillColor": COLOURS[f["properties"]["value"]], "weight": 1},
                    tooltip=folium.GeoJsonTooltip(fields=["name", "code"]),
                    popup=folium.GeoJsonPopup(fields=["value"])).add_to(fmap)
     folium.TopoJson(TOPOJSON, "objects.areas", name="topo").add_to(fmap)
-    steps.add_to(fmap)
-    cm.LinearColormap(["#ffffff", "#000000"], vmin=0, vmax=1, caption="Linear").add_to(fmap)
-    folium.plugins.Fullscreen().add_to(fmap)
     folium.LayerControl().add_to(fmap)
     return fmap
 
@@ -61,7 +59,7 @@ def test_unlocalised_map_uses_cdns():
     """The premise: without localise, folium's own page loads from CDNs (so the tests below can fail)."""
     html = sample_map().get_root().render()
     remote = remote_asset_urls(html)
-    assert any("leaflet" in u for u in remote) and any("d3" in u for u in remote)
+    assert any("leaflet" in u for u in remote) and any("jquery" in u for u in remote)
     assert any("topojson" in u for u in remote)
 
 
@@ -76,12 +74,21 @@ def test_localised_map_has_no_remote_asset_url_and_every_local_one_exists():
     assert urls, "no script or stylesheet at all?"
     for url in urls:
         assert local_file(url).is_file(), f"{url} is not a file under static/"
-    # every asset the sample uses is served, including the d3 branca adds while rendering
-    for name in ["leaflet", "jquery", "bootstrap", "awesome_markers", "leaflet_css", "bootstrap_css",
-                 "awesome_markers_font_css", "awesome_markers_css", "awesome_rotate_css", "topojson", "d3",
-                 "Control.Fullscreen.js", "Control.FullScreen.css"]:
-        assert f"/static/{ASSETS[name]}" in urls, name
-    assert "glyphicons" not in html  # dropped on purpose (see ASSETS)
+    # the three assets geohub's maps load are served; folium's other defaults are dropped
+    assert sorted(urls) == sorted(f"/static/{ASSETS[name]}" for name in ("leaflet", "leaflet_css", "topojson"))
+    for dropped in ("jquery", "bootstrap", "awesome", "fontawesome", "glyphicons"):
+        assert dropped not in html, dropped
+
+
+@pytest.mark.parametrize("element", [
+    lambda: cm.LinearColormap(["#ffffff", "#000000"], vmin=0, vmax=1, caption="Linear"),  # adds d3
+    lambda: folium.plugins.Fullscreen()])
+def test_an_asset_we_do_not_vendor_is_an_error_not_a_cdn_link(element):
+    """branca's d3 legends and folium's plugins are not vendored: using one says how to vendor it."""
+    fmap = sample_map()
+    element().add_to(fmap)
+    with pytest.raises(MissingAssetError, match="static/vendor"):
+        render_html(fmap)
 
 
 def test_render_html_and_the_map_repr_are_local():
@@ -193,7 +200,7 @@ def test_vendor_folder_is_documented_licensed_and_lean():
     assert not list(VENDOR.rglob("*.map")), "source maps are not served"
     served = {local_file(u) for u in asset_urls()}
     assert all(p in served for p in VENDOR.rglob("*.js")), "an unused script build is vendored"
-    assert sum(f.stat().st_size for f in VENDOR.rglob("*") if f.is_file()) < 3_000_000
+    assert sum(f.stat().st_size for f in VENDOR.rglob("*") if f.is_file()) < 300_000  # Leaflet, topojson
     assert (VENDOR / "fetch.sh").is_file()
 
 
@@ -202,14 +209,12 @@ def test_inline_assets_are_the_static_files_with_css_urls_embedded():
     assert [i.name for i in items] == [n for n, p in ASSETS.items() if p]
     by_name = {i.name: i for i in items}
     assert by_name["leaflet"].kind == "js" and by_name["leaflet"].text.startswith("/* @preserve")
-    assert by_name["d3"].text == assets.asset_path("d3").read_text()
+    assert by_name["topojson"].text == assets.asset_path("topojson").read_text()
     for item in items:
         assert item.text.strip(), item.name
         if item.kind == "css":
             refs = re.findall(r"""url\(\s*['"]?([^'")]+?)['"]?\s*\)""", item.text)
             assert all(r.startswith(("data:", "#")) for r in refs), item.name
-    assert 'url("data:font/woff2;base64,' in by_name["awesome_markers_font_css"].text
-    assert ".ttf" not in by_name["awesome_markers_font_css"].text
     assert 'url("data:image/png;base64,' in by_name["leaflet_css"].text
     raw = inline_assets(["leaflet_css"], embed_urls=False)
     assert raw == [("leaflet_css", "css", (STATIC_DIR / ASSETS["leaflet_css"]).read_text())]
@@ -266,21 +271,21 @@ def test_the_map_works_in_chromium_with_nothing_but_our_server(tmp_path):
                 page.on("pageerror", lambda e: errors.append(str(e)))
                 page.goto(origin + "/map", wait_until="networkidle", timeout=30_000)
                 state = page.evaluate("""() => ({
-                    libs: [typeof L, typeof jQuery, typeof bootstrap, typeof d3, typeof topojson,
-                           typeof L.AwesomeMarkers, typeof L.Control.FullScreen],
+                    libs: [typeof L, typeof topojson, typeof jQuery, typeof bootstrap],
                     paths: document.querySelectorAll('path.leaflet-interactive').length,
-                    legends: document.querySelectorAll('.legend svg').length,
                     layers: document.querySelectorAll('.leaflet-control-layers-overlays label').length,
-                    faLoaded: document.fonts.check('900 16px "Font Awesome 6 Free"'),
                 })""")
+                page.click("path.leaflet-interactive >> nth=0")  # folium's popup works without jQuery
+                popup = page.locator(".leaflet-popup-content").inner_text(timeout=5_000)
             finally:
                 browser.close()
     finally:
         server.shutdown()
     assert outside == [] and failed == [] and errors == []
-    assert state["libs"] == ["object", "function", "object", "object", "object", "object", "function"]
+    assert state["libs"] == ["object", "object", "undefined", "undefined"]
     assert state["paths"] == 4  # two GeoJSON areas + two TopoJSON areas
-    assert state["legends"] == 2 and state["layers"] == 2
+    assert state["layers"] == 2
+    assert "value" in popup and errors == []
 
 
 def test_geohub_pages_refuse_a_remote_asset():

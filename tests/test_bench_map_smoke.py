@@ -1,25 +1,19 @@
 """The map benchmark's byte accounting: the page's data request (the level's TopoJSON) is counted in
 the map bytes, the /static files apart as library bytes, and the completeness check sees all 374
 LADs. No timing is asserted (speed lives in bench/map_bench.py, not in the tests)."""
-import importlib.util
 import json
 import re
-import sys
 
 import pytest
 
-from conftest import REPO
+from conftest import load_bench
 
 pytestmark = pytest.mark.real_data
 
 
 @pytest.fixture(scope="module")
 def bench():
-    spec = importlib.util.spec_from_file_location("map_bench", REPO / "bench" / "map_bench.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_bench("map_bench")
 
 
 def test_page_resources_reads_layer_options_and_asset_tags(bench):

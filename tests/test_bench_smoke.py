@@ -2,23 +2,17 @@
 geopandas.overlay's to 1e-9, cold and warm. No timing is asserted (speed lives in
 bench/relate_bench.py, not in the tests). tobler is a benchmark-only dependency (the `bench`
 extra), so its comparison is reported by the benchmark itself, not tested here."""
-import importlib.util
-import sys
 
 import pytest
 
-from conftest import REPO, SHARED_DATA
+from conftest import SHARED_DATA, load_bench
 
 pytestmark = pytest.mark.real_data
 
 
 @pytest.fixture(scope="module")
 def bench():
-    spec = importlib.util.spec_from_file_location("relate_bench", REPO / "bench" / "relate_bench.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
+    return load_bench("relate_bench")
 
 
 def test_relate_equals_overlay_and_tobler_on_the_1k_grid(bench):

@@ -104,7 +104,10 @@ def test_png_size_resolution_and_colours(client, map_data, size, dpi, pixels):
     assert image.info.get("dpi", (0, 0))[0] == pytest.approx(expected_dpi, abs=1)
     pixels_arr = np.asarray(image).reshape(-1, 3)
     assert pixels_arr.std() > 20                                   # not blank
-    present = {"#%02x%02x%02x" % tuple(p) for p in np.unique(pixels_arr, axis=0)}
+    # One integer per pixel (0xRRGGBB): np.unique on 8.7 M ints is fast, unlike unique rows (axis=0).
+    packed = (pixels_arr[:, 0].astype(np.uint32) << 16) | (pixels_arr[:, 1].astype(np.uint32) << 8) \
+        | pixels_arr[:, 2]
+    present = {f"#{int(p):06x}" for p in np.unique(packed)}
     for colour in legend_colours(client):                         # every class and "No data"
         assert colour in present, colour
     # ... and on the map itself, not only in the legend: one area of each, sampled where it is drawn

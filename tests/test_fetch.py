@@ -9,7 +9,6 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import SHARED_DATA
-from factories import THREE_LADS, lonlat_boxes
 from featureserver import StandInFeatureServer
 
 LAD = "Local_Authority_Districts_December_2021_UK_BUC_2022"
@@ -29,17 +28,10 @@ def quick_retries(monkeypatch):
 
 
 @pytest.fixture
-def server():
+def server(shared_data):
+    """The stand-in FeatureServer, serving layers made from the real data."""
     with StandInFeatureServer(max_record_count=50) as s:
         yield s
-
-
-@pytest.fixture
-def loaded(geohub, store_path, tmp_path):
-    """A store holding three hand-made LADs, and its bytes before the test's fetch."""
-    result = geohub("import-boundaries", lonlat_boxes(tmp_path / "lads.geojson", THREE_LADS))
-    assert result.exit_code == 0, result.output
-    return store_path.read_bytes()
 
 
 def counts(store_path) -> dict:
@@ -50,7 +42,7 @@ def counts(store_path) -> dict:
 
 # -- the catalogue --------------------------------------------------------------------------------
 
-def test_catalogue_defaults_are_the_mirrored_datasets():
+def test_catalogue_defaults_are_the_mirrored_datasets(shared_data):
     from geohub.geography.catalogue import load_catalogue
     catalogue = load_catalogue()
     assert [d.id for d in catalogue.defaults()] == DEFAULTS
@@ -115,7 +107,7 @@ def test_list_prints_the_catalogue_without_touching_the_store(geohub, store_path
     assert not store_path.exists()
 
 
-def test_unknown_dataset_lists_the_known_ones(geohub, store_path):
+def test_unknown_dataset_lists_the_known_ones(geohub, store_path, shared_data):
     result = geohub("fetch", "lad-2021-buc", "lad-2099-buc", "--source", SHARED_DATA)
     assert result.exit_code == 1
     assert "Unknown dataset 'lad-2099-buc'" in result.output
@@ -133,7 +125,7 @@ def test_missing_mirror_folder(geohub, store_path, tmp_path):
 
 # -- mirror folders -------------------------------------------------------------------------------
 
-def test_source_dir_imports_the_defaults(geohub, store_path):
+def test_source_dir_imports_the_defaults(geohub, store_path, shared_data):
     result = geohub("fetch", "--source", SHARED_DATA)
     assert result.exit_code == 0, result.output
     found = counts(store_path)
@@ -181,7 +173,7 @@ def test_fetch_pages_through_the_layer(geohub, server, store_path, tmp_path):
     assert not (tmp_path / "fetch-cache" / "lad-2021-buc").exists()  # pages dropped once imported
 
 
-def test_fetch_follows_exceeded_transfer_limit_below_max_record_count(geohub, store_path):
+def test_fetch_follows_exceeded_transfer_limit_below_max_record_count(geohub, store_path, shared_data):
     """A server that announces 50 a page but sends 30 (and says more remain) is still read whole."""
     with StandInFeatureServer(max_record_count=50, page_cap=30) as s:
         result = geohub("fetch", "lad-2021-buc", "--source", s.root)

@@ -13,14 +13,6 @@ import shapely
 from factories import THREE_LADS, bng_boxes, feature, lonlat_boxes, write_geojson
 
 
-@pytest.fixture
-def loaded(geohub, store_path, tmp_path):
-    """A store holding three LADs, and its bytes before the test's import."""
-    result = geohub("import-boundaries", lonlat_boxes(tmp_path / "lads.geojson", THREE_LADS))
-    assert result.exit_code == 0, result.output
-    return store_path.read_bytes()
-
-
 def assert_refused(result, store_path, before, *fragments):
     assert result.exit_code != 0
     for fragment in fragments:

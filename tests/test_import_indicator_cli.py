@@ -2,14 +2,6 @@
 store byte-for-byte unchanged."""
 import pytest
 
-from factories import THREE_LADS, lonlat_boxes
-
-
-@pytest.fixture
-def loaded(geohub, store_path, tmp_path):
-    assert geohub("import-boundaries", lonlat_boxes(tmp_path / "lads.geojson", THREE_LADS)).exit_code == 0
-    return store_path.read_bytes()
-
 
 def table(tmp_path, text, name="values.csv"):
     path = tmp_path / name

@@ -101,3 +101,14 @@ def test_the_server_entry_point_warms_up_and_the_app_alone_does_not(store_path, 
     bare = subprocess.run([sys.executable, "-c", probe.format("import geohub; geohub.create_app()")],
                           cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
     assert (wsgi.stdout.strip(), bare.stdout.strip()) == ("True", "False"), wsgi.stderr + bare.stderr
+
+
+def test_the_cli_and_the_app_agree_on_the_instance_folder(monkeypatch):
+    """The CLI opens the default store without building the app: same folder by Flask's rule."""
+    from geohub import create_app, settings
+    monkeypatch.delenv("GEOHUB_STORE", raising=False)
+    monkeypatch.delenv("GEOHUB_DATABASE_URL", raising=False)
+    from geohub.cli.context import config
+    app = create_app()
+    assert str(settings.instance_dir()) == app.instance_path
+    assert config()["GEOHUB_STORE"] == app.config["GEOHUB_STORE"]

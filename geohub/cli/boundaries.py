@@ -5,11 +5,11 @@ import json
 import sys
 
 import click
-from flask import current_app
 
 from geohub.cli.group import cli, level_type, progress_enabled
 from geohub.geography.levels import get_level, parse_vintage
-from geohub.web.resources import get_store, store_url
+from geohub.cli.context import config as cli_config
+from geohub.cli.context import get_store, store_url
 
 
 @cli.command("import-boundaries")
@@ -33,7 +33,7 @@ def import_boundaries_command(path, level, vintage, code_field, name_field, crs,
                                progress=progress_enabled())
     for line in report.lines():
         click.echo(line)
-    click.echo(f"Imported into {store_url(current_app.config)} (import {report.import_id}).")
+    click.echo(f"Imported into {store_url()} (import {report.import_id}).")
 
 
 @cli.command("info")
@@ -94,7 +94,7 @@ def serve_command(host, port, debug):
     """
     store = get_store()
     if not store.boundary_sets():
-        source = current_app.config.get("GEOHUB_SOURCE")
+        source = cli_config().get("GEOHUB_SOURCE")
         if source:
             from geohub.geography.fetch import fetch_and_import
             click.echo(f"The store is empty: loading the default datasets from {source} ...")
@@ -106,10 +106,16 @@ def serve_command(host, port, debug):
                        "  geohub fetch                                (the ONS Open Geography Portal)\n"
                        "  geohub import-boundaries FILE\n"
                        "or set GEOHUB_SOURCE and run 'geohub serve' again to load the defaults.")
+    from geohub import create_app
+    from geohub.cli.group import configure_logging
     from geohub.web import warm_up
+    # A server says what it does (imports, cache rebuilds, refusals) unless asked to be quiet.
+    verbosity = click.get_current_context().meta.get("geohub.verbosity", 0)
+    configure_logging(-1 if verbosity < 0 else max(verbosity, 1))
+    app = create_app()
     warm_up()
     # Flask's app.run() refuses to run inside its own CLI; werkzeug's server is what it would start.
     from werkzeug.serving import run_simple
     click.echo(f"Serving geohub on http://{host}:{port}/ (production: gunicorn wsgi:app, see README).")
-    run_simple(host, port, current_app._get_current_object(), use_reloader=debug,
+    run_simple(host, port, app, use_reloader=debug,
                use_debugger=debug, threaded=True)

@@ -6,7 +6,7 @@ from pathlib import Path
 import click
 
 from geohub.cli.group import cli, level_type
-from geohub.web.resources import get_store
+from geohub.cli.context import get_store
 
 
 @cli.command("export")
@@ -35,18 +35,20 @@ from geohub.web.resources import get_store
 def export_command(indicator, level, vintage, period, fmt, output, size, dpi, scheme, k, breaks,
                    palette, overlay, mode, weight, labels):
     """Export INDICATOR's map, exactly as the web map shows it, to a file."""
-    from geohub.maps.context import map_context
     from geohub.maps.exports import export
     from geohub.maps.model import MapBuilder, MapRequest
-    from geohub.maps.static_render import PrintOptions
     args = {"level": level, "vintage": vintage, "period": period, "scheme": scheme,
             "k": str(k) if k else None, "breaks": breaks, "palette": palette, "overlay": overlay,
             "mode": mode, "weight": weight}
     req = MapRequest.from_args(indicator, {key: v for key, v in args.items() if v})
     builder = MapBuilder(get_store())
     data = builder.build(req)
-    options = PrintOptions.from_args({"size": size, "dpi": dpi or "", "labels": labels})
-    context = map_context(builder, data) if fmt in ("png", "svg", "pdf") else None
+    options = context = None
+    if fmt in ("png", "svg", "pdf"):  # only images import the drawing stack (matplotlib)
+        from geohub.maps.context import map_context
+        from geohub.maps.static_render import PrintOptions
+        options = PrintOptions.from_args({"size": size, "dpi": dpi or "", "labels": labels})
+        context = map_context(builder, data)
     from geohub import settings
     result = export(data, fmt, options, context=context,
                     precision=settings.geojson_precision(settings.from_environment()))

@@ -1,13 +1,12 @@
 """The ``fetch`` command: download catalogue datasets from the ONS portal (or a mirror) and import them."""
 from __future__ import annotations
 
-import os
 
 import click
-from flask import current_app
 
 from geohub.cli.group import cli, progress_enabled
-from geohub.web.resources import get_store, store_url
+from geohub.cli.context import config as cli_config
+from geohub.cli.context import get_store, store_url
 
 
 def _print_catalogue() -> None:
@@ -39,9 +38,10 @@ def fetch_command(datasets, source, list_only):
         _print_catalogue()
         return
     from geohub.geography.fetch import fetch_and_import
-    config = current_app.config
+    from geohub.geography.fetch import default_cache_dir
+    config = cli_config()
     source = source or config.get("GEOHUB_SOURCE")
-    cache = config.get("GEOHUB_FETCH_CACHE") or os.path.join(current_app.instance_path, "fetch")
+    cache = default_cache_dir()
     fetch_and_import(get_store, list(datasets), source, cache_dir=cache, progress=progress_enabled(),
                      on_line=click.echo)
     click.echo(f"Store: {store_url(config)}")

@@ -1,25 +1,22 @@
-"""The ``geohub`` click group (Flask's CLI) and helpers shared by the command modules."""
+"""The ``geohub`` click group and helpers shared by the command modules.
+
+A plain click group, not Flask's: commands get their store from ``geohub.cli.context`` and only
+``serve`` builds the Flask app, so ``geohub --help`` and the store commands start quickly.
+"""
 from __future__ import annotations
 
+import logging
 import sys
 
 import click
-from flask.cli import FlaskGroup
 
-from geohub import __version__, create_app, settings
+from geohub import __version__, settings
 from geohub.errors import GeohubError
 from geohub.geography.levels import level_names
 
 
-class GeohubGroup(FlaskGroup):
-    """Flask's CLI group, turning GeohubError into a clean 'Error: ...' and exit status 1.
-
-    Flask's --app/--env-file/--debug options are dropped: the app is always geohub's own.
-    """
-
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self.params = [p for p in self.params if p.name not in ("app", "env_file", "debug")]
+class GeohubGroup(click.Group):
+    """A click group turning GeohubError into a clean 'Error: ...' and exit status 1."""
 
     def invoke(self, ctx):
         try:
@@ -28,14 +25,43 @@ class GeohubGroup(FlaskGroup):
             raise click.ClickException(str(error)) from error
 
 
-cli = GeohubGroup(
-    create_app=lambda: create_app(),
-    add_default_commands=False,
-    add_version_option=False,
-    help="geohub: boundaries and indicators for England's overlapping governance geographies.\n\n"
-         "Settings come from the environment:\n\n" + settings.help_text().replace("\n", "\n\n"),
-)
-cli = click.version_option(__version__, prog_name="geohub")(cli)
+class _StderrHandler(logging.StreamHandler):
+    """Writes to whatever ``sys.stderr`` is when a record comes (click's test runner swaps it)."""
+
+    def __init__(self):
+        super().__init__()
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value):
+        pass
+
+
+def configure_logging(verbosity: int) -> None:
+    """geohub's loggers to stderr: warnings by default, info with -v (imports, slivers, caches),
+    debug with -vv, errors only with -q."""
+    level = {-1: logging.ERROR, 0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG)
+    logger = logging.getLogger("geohub")
+    logger.setLevel(level)
+    if not any(isinstance(h, _StderrHandler) for h in logger.handlers):
+        handler = _StderrHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        logger.addHandler(handler)
+
+
+@click.group(cls=GeohubGroup,
+             help="geohub: boundaries and indicators for England's overlapping governance geographies."
+                  "\n\nSettings come from the environment:\n\n" + settings.help_text().replace("\n", "\n\n"))
+@click.option("-v", "--verbose", count=True, help="Say more on stderr (-v: what happens, -vv: debug).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
+@click.version_option(__version__, prog_name="geohub")
+@click.pass_context
+def cli(ctx, verbose, quiet):
+    ctx.meta["geohub.verbosity"] = -1 if quiet else verbose
+    configure_logging(ctx.meta["geohub.verbosity"])
 
 
 def progress_enabled() -> bool:

@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 import click
-from flask import current_app
 
 from geohub.cli.group import cli
 from geohub.geography.levels import parse_vintage
-from geohub.web.resources import get_store, store_url
+from geohub.cli.context import get_store, store_url
 
 
 @cli.command("import-indicator")
@@ -65,7 +64,7 @@ def import_indicator_command(file, indicator_id, title, unit, kind, code_column,
                               sheet=sheet)
     for line in report.lines():
         click.echo(line)
-    click.echo(f"Imported {len(report.results)} indicator(s) into {store_url(current_app.config)} "
+    click.echo(f"Imported {len(report.results)} indicator(s) into {store_url()} "
                f"(import {report.import_id}).")
 
 
@@ -89,7 +88,7 @@ def derive_command(indicator_id, numerator, denominator, scale, title, unit):
                           unit=unit)
     for line in report.lines():
         click.echo(line)
-    click.echo(f"Imported 1 indicator into {store_url(current_app.config)} (import {report.import_id}).")
+    click.echo(f"Imported 1 indicator into {store_url()} (import {report.import_id}).")
 
 
 @cli.command("import-lookup")

@@ -9,7 +9,7 @@ import pandas as pd
 from geohub.cli.group import cli
 from geohub.errors import InputError
 from geohub.overlaps.slivers import DEFAULT_TOLERANCE
-from geohub.web.resources import get_store
+from geohub.cli.context import get_store
 
 METHOD = click.Choice(["area", "best-fit", "lookup"])
 

@@ -6,6 +6,7 @@ prepared, valid set reaches the store, inside one transaction (``import_boundari
 """
 from __future__ import annotations
 
+import logging
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -26,7 +27,9 @@ from geohub.io.boundary_files import RawLayer, read_boundary_file
 from geohub.io.files import file_checksum
 from geohub.io.geometry import polygonal
 from geohub.store import Changes, Store, resolve_store
-from geohub.store.schema import STORAGE_SRID
+from geohub.geography import STORAGE_SRID
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -243,6 +246,8 @@ def write_boundary_sets(store: Store, drafts: list[BoundarySetDraft], *, source:
         import_id = tx.record_import("boundaries", source, checksum, attribution, details)
         changes = [tx.replace_areas(d.level, d.vintage, d.areas, import_id)
                    for d in tqdm(drafts, desc="Writing", unit="set", disable=not progress, leave=False)]
+    log.info("Imported boundaries from %s (import %s): %s", source, import_id,
+             ", ".join(f"{d.level} {d.vintage} ({len(d.areas)} areas)" for d in drafts))
     return BoundaryImport(source, import_id, drafts, changes)
 
 

@@ -1,18 +1,19 @@
 """The catalogue of ONS Open Geography Portal boundary datasets geohub can fetch.
 
-``load_catalogue()`` reads ``boundaries/catalogue.toml`` (or the file named by ``GEOHUB_CATALOGUE``),
+``load_catalogue()`` reads the packaged ``boundaries/catalogue.toml`` (or the file named by the
+``GEOHUB_CATALOGUE`` setting),
 checks every entry and returns a ``Catalogue``: entries by id, in file order, and the default set that
 ``geohub serve`` loads on an empty store. A malformed catalogue or an unknown dataset id raises
 InputError naming the entry and the fix.
 """
 from __future__ import annotations
 
-import os
 import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from geohub import settings
 from geohub.errors import InputError
 from geohub.geography.levels import get_level
 
@@ -27,11 +28,13 @@ _OPTIONAL = ("kind", "level", "generalisation", "service", "layer", "code_field"
 
 
 def default_path() -> Path:
-    """``<repo>/boundaries/catalogue.toml``, unless ``GEOHUB_CATALOGUE`` names another file."""
-    override = os.environ.get(CATALOGUE_ENV)
+    """The catalogue shipped in the package (the repository's ``boundaries/catalogue.toml``),
+    unless the ``GEOHUB_CATALOGUE`` setting names another file."""
+    override = settings.get(CATALOGUE_ENV)
     if override:
         return Path(override)
-    return Path(__file__).resolve().parents[2] / "boundaries" / "catalogue.toml"
+    from geohub.packaged import boundaries_dir
+    return boundaries_dir() / "catalogue.toml"
 
 
 @dataclass(frozen=True)

@@ -56,8 +56,9 @@ def resolve_source(source: str | os.PathLike | None) -> Source:
 
 
 def default_cache_dir() -> Path:
-    """GEOHUB_FETCH_CACHE, else ``instance/fetch`` beside the package (Flask's instance folder)."""
-    return Path(os.environ.get(CACHE_ENV) or Path(__file__).resolve().parents[2] / "instance" / "fetch")
+    """The GEOHUB_FETCH_CACHE setting, else ``fetch/`` in Flask's instance folder."""
+    from geohub import settings
+    return Path(settings.get(CACHE_ENV) or settings.instance_dir() / "fetch")
 
 
 class _Skip(Exception):

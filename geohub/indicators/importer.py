@@ -2,6 +2,7 @@
 and write every indicator of the file in one transaction (a refused file changes nothing)."""
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,6 +15,8 @@ from geohub.indicators.matching import CodeIndex, LevelMatch, match_rows
 from geohub.io.files import file_checksum
 from geohub.io.tables import read_table
 from geohub.store import Store, resolve_store
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -114,4 +117,6 @@ def import_indicator(store_factory, path, options: ImportOptions, *, strict: boo
                                      options.source, {"indicators": [r.meta["id"] for r in results]})
         for result in results:
             tx.replace_indicator(result.meta, result.values, import_id)
+    log.info("Imported indicators from %s (import %s): %s", path, import_id,
+             ", ".join(f"{r.meta['id']} ({len(r.values)} values)" for r in results))
     return IndicatorImport(str(path), import_id, results)

@@ -1,8 +1,9 @@
 """Serve every script and stylesheet of a Folium map from our own static folder, never a CDN.
 
-Folium and branca name each front-end asset (``"leaflet"``, ``"jquery"``, ``"d3"``, ...) and point
-it at a CDN. ``ASSETS`` maps each name to our vendored copy under ``<repo>/static`` (see
-``static/vendor/README.md``; ``static/vendor/fetch.sh`` re-creates the copies). ``localise`` rewrites a
+Folium names each front-end asset (``"leaflet"``, ``"jquery"``, ``"topojson"``, ...) and points it
+at a CDN. ``ASSETS`` maps each name to our vendored copy under ``static/`` (shipped in the
+package, see ``geohub.packaged``, and ``static/vendor/README.md``; ``static/vendor/fetch.sh``
+re-creates the copies). ``localise`` rewrites a
 map's tree to those copies before it is rendered; ``render_html`` also renders and checks the result.
 
 No Flask here: the web layer passes its static URL prefix (``url_for("static", filename="")``).
@@ -20,39 +21,35 @@ from typing import NamedTuple
 from branca.element import CssLink, Element, Figure, JavascriptLink, Link
 
 from geohub.errors import GeohubError
+from geohub.packaged import static_dir
 
-STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
+STATIC_DIR = static_dir()
 
-# folium/branca asset name -> path under STATIC_DIR. ``None``: deliberately not served (dropped
-# from every map; the comment says why). A name that folium asks for and that is not here is an
-# error (MissingAssetError), never a silent CDN link.
+# folium's asset name -> path under STATIC_DIR: only what geohub's pages load (Leaflet and topojson).
+# ``None``: one of folium.Map's defaults that geohub's maps do not use, dropped from every map
+# (markers, icons and Bootstrap-styled popups: geohub draws areas, with Leaflet's own tooltips).
+# A name that is not here (branca's d3 legends, plugins such as Fullscreen, anything new) is an
+# error (MissingAssetError naming the fix: vendor it), never a silent CDN link.
 ASSETS: dict[str, str | None] = {
     # folium.Map.default_js
     "leaflet": "vendor/leaflet/leaflet.js",
-    "jquery": "vendor/jquery/jquery.min.js",
-    "bootstrap": "vendor/bootstrap/bootstrap.bundle.min.js",
-    "awesome_markers": "vendor/leaflet.awesome-markers/leaflet.awesome-markers.min.js",
+    "jquery": None,
+    "bootstrap": None,
+    "awesome_markers": None,
     # folium.Map.default_css
     "leaflet_css": "vendor/leaflet/leaflet.css",
-    "bootstrap_css": "vendor/bootstrap/bootstrap.min.css",
-    # Bootstrap 3.0.0's glyphicon font, used only by folium.Icon(prefix="glyphicon") markers,
-    # which geohub does not draw; its CSS would also pull fonts from a CDN. Dropped.
+    "bootstrap_css": None,
     "glyphicons_css": None,
-    "awesome_markers_font_css": "vendor/fontawesome-free/css/all.min.css",
-    "awesome_markers_css": "vendor/leaflet.awesome-markers/leaflet.awesome-markers.css",
-    "awesome_rotate_css": "vendor/folium/leaflet.awesome.rotate.css",
+    "awesome_markers_font_css": None,
+    "awesome_markers_css": None,
+    "awesome_rotate_css": None,
     # folium.TopoJson.default_js
     "topojson": "vendor/topojson/topojson.min.js",
-    # branca.colormap.ColorMap.render (legends) adds it straight to the figure's header
-    "d3": "vendor/d3/d3.min.js",
-    # folium.plugins.Fullscreen
-    "Control.Fullscreen.js": "vendor/leaflet.fullscreen/Control.FullScreen.js",
-    "Control.FullScreen.css": "vendor/leaflet.fullscreen/Control.FullScreen.css",
 }
 
-# What folium 0.20 / branca 0.8 ask for under each name: the upstream versions vendored.
-# tests/test_assets.py fails when an installed folium/branca asks for something else, so an upgrade
-# of folium is noticed and the copies re-fetched (static/vendor/fetch.sh).
+# What folium 0.20 asks for under each name (the versions of the copies we serve, and the URLs of
+# the defaults we drop). tests/test_assets.py fails when an installed folium asks for something
+# else, so an upgrade of folium is noticed and the copies re-fetched (static/vendor/fetch.sh).
 UPSTREAM_URLS: dict[str, str] = {
     "leaflet": "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js",
     "jquery": "https://code.jquery.com/jquery-3.7.1.min.js",
@@ -69,11 +66,6 @@ UPSTREAM_URLS: dict[str, str] = {
     "awesome_rotate_css": "https://cdn.jsdelivr.net/gh/python-visualization/folium/folium/templates/"
                           "leaflet.awesome.rotate.min.css",
     "topojson": "https://cdnjs.cloudflare.com/ajax/libs/topojson/1.6.9/topojson.min.js",
-    "d3": "https://cdnjs.cloudflare.com/ajax/libs/d3/3.5.5/d3.min.js",
-    "Control.Fullscreen.js": "https://cdn.jsdelivr.net/npm/leaflet.fullscreen@3.0.0/"
-                             "Control.FullScreen.min.js",
-    "Control.FullScreen.css": "https://cdn.jsdelivr.net/npm/leaflet.fullscreen@3.0.0/"
-                              "Control.FullScreen.css",
 }
 
 _REMOTE = re.compile(r"^(?:[a-z][a-z0-9+.-]*:)?//", re.IGNORECASE)  # http://, https://, //host

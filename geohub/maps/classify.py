@@ -6,10 +6,14 @@ given). Missing values get no class (-1): they are drawn in their own colour and
 mapclassify is imported by ``classify()`` on its first call, not with this module: its import
 (scipy, scikit-learn, numba compiling its kernels) takes seconds, and the web app imports this
 module at start-up (pages for ``SCHEMES``, the map model for ``classify``). The first map a process
-classifies pays that import instead.
+classifies pays that import instead, through ``load_mapclassify()``, which keeps mapclassify's numba
+kernel compiled on disk: mapclassify compiles it eagerly at every import and does not ask numba to
+cache it, which alone cost 3-9 s per process (bench/cli_bench.py measures the import both ways).
 """
 from __future__ import annotations
 
+import sys
+import threading
 import warnings
 from dataclasses import dataclass
 
@@ -25,6 +29,39 @@ SCHEMES = {
 }
 DEFAULT_SCHEME, DEFAULT_K = "quantiles", 5
 K_RANGE = (2, 9)
+
+
+_IMPORT_LOCK = threading.Lock()
+
+
+def load_mapclassify():
+    """``mapclassify``, imported with numba's on-disk cache for the kernel it compiles at import.
+
+    mapclassify decorates its Fisher-Jenks kernel with ``numba.njit(signature)`` and no
+    ``cache=True``, so numba compiles it again in every process. During the import only, ``njit``
+    defaults to ``cache=True``: the first process writes the compiled kernel (next to mapclassify,
+    or in NUMBA_CACHE_DIR / the user cache when that is read-only), later ones load it.
+    """
+    if "mapclassify" in sys.modules:
+        return sys.modules["mapclassify"]
+    with _IMPORT_LOCK:
+        try:
+            import numba
+        except ImportError:  # mapclassify runs without numba (pure Python kernel)
+            import mapclassify
+            return mapclassify
+        njit = numba.njit
+
+        def cached_njit(*args, **kwargs):
+            kwargs.setdefault("cache", True)
+            return njit(*args, **kwargs)
+
+        numba.njit = cached_njit
+        try:
+            import mapclassify
+        finally:
+            numba.njit = njit
+        return mapclassify
 
 
 @dataclass(frozen=True)
@@ -70,7 +107,7 @@ def classify(values, scheme: str = DEFAULT_SCHEME, k: int = DEFAULT_K,
     classes = np.full(len(x), -1, dtype=int)
     if not present.any():
         return Classification(scheme, (), classes, None)
-    import mapclassify  # here, not at module level: see the module docstring
+    mapclassify = load_mapclassify()  # here, not at module level: see the module docstring
     data = x[present]
     if scheme == "user":
         if not breaks:

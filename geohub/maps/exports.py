@@ -1,5 +1,9 @@
 """Exports of a map: one MapData, many renderers (PNG, SVG, PDF, self-contained HTML, CSV,
-GeoJSON). A new format is a new renderer here, not a new view. No Flask."""
+GeoJSON). A new format is a new renderer here, not a new view. No Flask.
+
+The drawing stack (matplotlib for images, folium for HTML) is imported by the renderers that draw,
+so a CSV or GeoJSON export (``geohub export --format csv``) never pays for it.
+"""
 from __future__ import annotations
 
 import io
@@ -7,6 +11,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -15,15 +20,13 @@ from markupsafe import Markup
 from geohub.errors import InputError
 from geohub.indicators.values import flag_meaning
 from geohub.io.geojson import DEFAULT_PRECISION, feature_collection
-from geohub.maps import static_render
-from geohub.maps.assets import STATIC_DIR, inline_assets
-from geohub.maps.choropleth import _TEMPLATES, MAP_ASSETS, render_map
-from geohub.maps.display import display_topology
 from geohub.maps.classify import DEFAULT_K, DEFAULT_SCHEME
-from geohub.maps.context import MapContext
 from geohub.maps.model import MapData
 from geohub.maps.palettes import DEFAULT_PALETTE
-from geohub.maps.static_render import PrintOptions
+
+if TYPE_CHECKING:
+    from geohub.maps.context import MapContext
+    from geohub.maps.static_render import PrintOptions
 
 MIMETYPES = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf",
              "html": "text/html", "csv": "text/csv", "geojson": "application/geo+json"}
@@ -160,6 +163,10 @@ def _inline_js(text: str) -> Markup:
 def to_html(data: MapData, link: str | None = None,
             topology: Callable[[str, int], bytes] | None = None) -> bytes:
     """A single HTML file that works offline: scripts, styles and boundaries inlined."""
+    from geohub.maps.assets import STATIC_DIR, inline_assets
+    from geohub.maps.choropleth import _TEMPLATES, MAP_ASSETS, render_map
+    from geohub.maps.display import display_topology
+
     def topology_data(level, vintage):
         if topology is not None:
             return json.loads(topology(level, vintage))
@@ -186,8 +193,9 @@ def export(data: MapData, fmt: str, options: PrintOptions | None = None, *, link
     of GeoJSON coordinates."""
     if fmt not in MIMETYPES:
         raise InputError(f"geohub does not export {fmt!r}.", f"Formats: {', '.join(FORMATS)}.")
-    options = options or PrintOptions()
     if fmt in ("png", "svg", "pdf"):
+        from geohub.maps import static_render
+        options = options or static_render.PrintOptions()
         body = static_render.render(data, fmt, options, context)
     elif fmt == "html":
         body = to_html(data, link, topology)

@@ -15,7 +15,7 @@ import shapely
 
 from geohub.errors import InputError
 from geohub.overlaps.areas import intersection_areas, polygon_index
-from geohub.store.schema import STORAGE_SRID
+from geohub.geography import STORAGE_SRID
 
 METHODS = ("area", "best-fit", "lookup")
 # The indexes relate builds (trees, edges) are cached on the frames' geometry arrays and shared by

@@ -14,10 +14,14 @@ two overlapping LEPs has share 1.0 in both.
 """
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import pandas as pd
 
 from geohub.errors import InputError
+
+log = logging.getLogger(__name__)
 
 DEFAULT_TOLERANCE = 0.05
 
@@ -59,6 +63,11 @@ def resolve_slivers(table: pd.DataFrame, tolerance: float = DEFAULT_TOLERANCE,
     t.attrs.update(table.attrs)
     t.attrs["slivers"] = rep
     t.attrs["tolerance"] = tolerance
+    if len(rep):
+        # Never silently: say what moved, so a changed figure can be traced from the log too.
+        counts = rep["action"].value_counts()
+        log.info("Slivers at tolerance %s: %s of %s pairs changed (%s)", tolerance, len(rep), len(table),
+                 ", ".join(f"{n} {action}" for action, n in counts.items()))
     return t, rep
 
 

@@ -14,7 +14,6 @@ import geopandas as gpd
 import pandas as pd
 
 from geohub.errors import NotFound
-from geohub.geography.levels import get_level
 
 
 @dataclass(frozen=True)
@@ -157,7 +156,7 @@ class Store(ABC):
         With no vintage, the newest set. A vintage with no set of its own is answered by a multi-year
         set that covers it. NotFound says which vintages there are.
         """
-        level = get_level(level).name
+        level = str(level).strip().lower()  # callers check level names (geography is above us)
         sets = [s for s in self.boundary_sets() if s.level == level]
         if not sets:
             raise NotFound(f"There are no {level} boundaries in the store.",

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from flask import Flask
 
 from geohub import settings
+from geohub.packaged import static_dir
 from geohub.web.errors import register_error_handlers
 from geohub.web.resources import close_store
 from geohub.web.security import register_security_headers
@@ -16,7 +17,8 @@ def warm_up() -> None:
     """Pay a server's one-off costs before it takes requests rather than on its first map: import
     mapclassify (scipy, scikit-learn and its numba kernels: seconds) and load the overlap engine's
     compiled kernels. The CLI does not call it, so commands that draw no map stay quick."""
-    import mapclassify  # noqa: F401  (geohub.maps.classify imports it on first use)
+    from geohub.maps.classify import load_mapclassify  # what classify() imports on first use
+    load_mapclassify()
 
     from geohub.overlaps.areas import compile_kernels
     compile_kernels()
@@ -28,7 +30,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     Nothing spatial is read here: the store opens on first use in a request or CLI command.
     """
     app = Flask(__name__, instance_relative_config=True,
-                static_folder=os.path.join(os.path.dirname(__file__), "..", "..", "static"),
+                static_folder=str(static_dir()),
                 static_url_path="/static")
     app.config.from_mapping(settings.defaults())
     app.config.from_mapping(settings.from_environment())

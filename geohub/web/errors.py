@@ -1,10 +1,14 @@
 """Errors as responses: JSON for the API, a page for people; the server keeps serving."""
 from __future__ import annotations
 
+import logging
+
 from flask import jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from geohub.errors import GeohubError
+
+log = logging.getLogger(__name__)
 
 
 def _wants_json() -> bool:
@@ -14,6 +18,9 @@ def _wants_json() -> bool:
 def register_error_handlers(app) -> None:
     @app.errorhandler(GeohubError)
     def geohub_error(error: GeohubError):
+        # A refusal (bad input, unknown area) is routine; a GeohubError with a 5xx status is ours.
+        log.log(logging.ERROR if error.status >= 500 else logging.INFO, "Refused %s %s: %s %s",
+                request.method, request.full_path.rstrip("?"), error.status, error.message)
         if _wants_json():
             return jsonify(error.to_dict()), error.status
         return render_template("error.html", status=error.status, message=error.message,

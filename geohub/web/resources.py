@@ -2,11 +2,15 @@
 of spatial data shared by every request of one app (rebuilt when the store's revision changes)."""
 from __future__ import annotations
 
+import logging
 import threading
+import time
 
 from flask import current_app, g, has_request_context
 
 from geohub.store import Store, open_store
+
+log = logging.getLogger(__name__)
 
 
 def store_url(config) -> str:
@@ -65,6 +69,9 @@ class AppCache:
         revision = store_revision()
         with self._lock:
             if revision != self._revision:
+                if self._revision is not None:
+                    log.info("Store revision %s -> %s: dropping %s cached values", self._revision,
+                             revision, len(self._values))
                 self._values, self._building, self._revision = {}, {}, revision
             if key in self._values and (valid is None or valid(self._values[key])):
                 return self._values[key]
@@ -73,7 +80,10 @@ class AppCache:
             with self._lock:
                 if key in self._values and (valid is None or valid(self._values[key])):
                     return self._values[key]
+            started = time.perf_counter()
             value = build()
+            log.info("Built %s for store revision %s in %.2f s", key, revision,
+                     time.perf_counter() - started)
             with self._lock:
                 if revision == self._revision:
                     self._values[key] = value

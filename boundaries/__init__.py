@@ -1,0 +1,2 @@
+"""The top-level boundaries/ folder, which the build ships inside the package as geohub.boundaries (see setup.py
+and geohub/packaged.py). No code here: this file only makes the folder importable in every install."""
