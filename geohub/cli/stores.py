@@ -1,4 +1,4 @@
-"""``geohub migrate``: copy a store to another (GeoPackage <-> PostGIS)."""
+"""``geohub migrate``: copy a store to another (GeoPackage <-> PostGIS); ``geohub cache prune``."""
 from __future__ import annotations
 
 import click
@@ -25,3 +25,25 @@ def migrate_command(source, target, replace):
     for table, n in counts.items():
         click.echo(f"{table}: {n} rows")
     click.echo(f"Copied {source} to {target}.")
+
+
+@cli.group("cache")
+def cache_group():
+    """The artifact folder (GEOHUB_CACHE_DIR) shared by the server's workers."""
+
+
+@cache_group.command("prune")
+@click.option("--max-mb", type=float, default=None,
+              help="Keep at most this many megabytes (default: GEOHUB_CACHE_MAX_MB; 0 empties it).")
+def cache_prune_command(max_mb):
+    """Remove the least recently used artifacts until the folder fits its bound. Safe while
+    serving: what a page still needs is made again on its next request."""
+    from flask import current_app
+
+    from geohub.web.cached import artifacts
+    cache = artifacts()
+    if max_mb is None:
+        max_mb = float(current_app.config.get("GEOHUB_CACHE_MAX_MB") or 0)
+    removed, freed = cache.prune(int(max_mb * 1024 * 1024))
+    click.echo(f"Removed {removed} artifacts ({freed / 1e6:.1f} MB); {cache.size() / 1e6:.1f} MB "
+               f"left in {cache.root}.")

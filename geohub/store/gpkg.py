@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 import struct
+import uuid
 from pathlib import Path
 
 import numpy as np
@@ -140,7 +141,8 @@ class GeoPackageStore(SqlStore):
                     c.execute("INSERT INTO gpkg_geometry_columns VALUES (?, 'geom', 'GEOMETRY', ?, 0, 0)",
                               (table, STORAGE_SRID))
             c.executemany("INSERT INTO geohub_meta (key, value) VALUES (?, ?)",
-                          [("schema_version", str(SCHEMA_VERSION)), ("revision", "0")])
+                          [("schema_version", str(SCHEMA_VERSION)), ("revision", "0"),
+                           ("store_id", uuid.uuid4().hex)])
             c.execute("COMMIT")
         except BaseException:
             c.execute("ROLLBACK")

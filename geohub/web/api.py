@@ -15,7 +15,7 @@ from geohub.geography.levels import get_level, parse_vintage
 from geohub.maps.model import MapRequest, nearest_year, level_choices
 from geohub.overlaps import overlap_report
 from geohub.overlaps.report import report_table
-from geohub.web.cached import cached, serve_artifact, topology_artifact
+from geohub.web.cached import cached, canonical, serve_artifact, topology_artifact
 from geohub.web.resources import app_cache, get_store, map_builder
 from geohub.web.responses import etagged, json_body
 
@@ -75,7 +75,7 @@ def indicators():
 def indicator_values(indicator_id):
     """Values for a level, vintage and period; with the trace when they were aggregated. Built
     once per map state and store revision for every worker."""
-    req = MapRequest.from_args(indicator_id, request.args)
+    req = canonical(MapRequest.from_args(indicator_id, request.args))
     return serve_artifact(cached("api-indicator", req, ".json", lambda: _values_payload(req)),
                           max_age=60)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from geohub.errors import GeohubError
+from geohub.errors import Busy, GeohubError
 
 
 def _wants_json() -> bool:
@@ -14,10 +14,11 @@ def _wants_json() -> bool:
 def register_error_handlers(app) -> None:
     @app.errorhandler(GeohubError)
     def geohub_error(error: GeohubError):
+        headers = {"Retry-After": str(error.retry_after)} if isinstance(error, Busy) else {}
         if _wants_json():
-            return jsonify(error.to_dict()), error.status
+            return jsonify(error.to_dict()), error.status, headers
         return render_template("error.html", status=error.status, message=error.message,
-                               hint=error.hint), error.status
+                               hint=error.hint), error.status, headers
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

@@ -16,7 +16,7 @@ from geohub.maps.model import MapRequest, format_value, level_choices
 from geohub.maps.palettes import OVERLAY_ORDER, PALETTES
 from geohub.overlaps import DEFAULT_TOLERANCE
 from geohub.web.api import overlap_data, vintage_arg
-from geohub.web.cached import NONCE_PLACEHOLDER, cached_page, topology_artifact
+from geohub.web.cached import NONCE_PLACEHOLDER, cached_page, canonical, topology_artifact
 from geohub.web.resources import app_cache, get_store, map_builder
 from geohub.web.security import with_nonce
 
@@ -80,7 +80,7 @@ def rendered_map(req: MapRequest):
 def map_page(indicator):
     """The map page, rendered once per state and store revision for every worker (the cached
     HTML carries a placeholder nonce, replaced per response)."""
-    req = MapRequest.from_args(indicator, request.args)
+    req = canonical(MapRequest.from_args(indicator, request.args))
 
     def render():
         data, parts = rendered_map(req)

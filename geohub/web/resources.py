@@ -3,6 +3,7 @@ of spatial data shared by every request of one app (rebuilt when the store's rev
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 
 from flask import current_app, g, has_request_context
 
@@ -36,10 +37,18 @@ def _share_boundary_sets(store: Store) -> None:
 
 
 def store_revision() -> int:
-    """The store's revision, read once per request (every cache lookup keys on it)."""
+    """The store's revision, read once per request."""
     if "store_revision" not in g:
         g.store_revision = get_store().revision()
     return g.store_revision
+
+
+def store_identity() -> str:
+    """The store's identity (id, revision, last write), read once per request: every cache
+    lookup keys on it, so a re-created or restored store never meets another's cached data."""
+    if "store_identity" not in g:
+        g.store_identity = get_store().identity()
+    return g.store_identity
 
 
 def close_store(exc=None) -> None:
@@ -49,39 +58,59 @@ def close_store(exc=None) -> None:
 
 
 class AppCache:
-    """Values computed from the store, kept per app and dropped when the store's revision changes.
+    """Values computed from the store, kept per app and dropped when the store's identity
+    changes; at most ``max_items`` of them, the least recently used dropped first.
 
     Threads asking for the same key wait for one build instead of all building it.
     """
 
-    def __init__(self):
+    def __init__(self, max_items: int = 256):
+        self.max_items = max(int(max_items), 1)
         self._lock = threading.Lock()
         self._revision = None
-        self._values: dict = {}
+        self._values: OrderedDict = OrderedDict()
         self._building: dict = {}
 
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def _hit(self, key, valid):
+        if key in self._values and (valid is None or valid(self._values[key])):
+            self._values.move_to_end(key)
+            return True
+        return False
+
     def get(self, key, build, valid=None):
-        """``build()`` once per key and store revision (again if ``valid(value)`` is false)."""
-        revision = store_revision()
+        """``build()`` once per key and store identity (again if ``valid(value)`` is false)."""
+        revision = store_identity()
         with self._lock:
             if revision != self._revision:
-                self._values, self._building, self._revision = {}, {}, revision
-            if key in self._values and (valid is None or valid(self._values[key])):
+                self._values, self._building, self._revision = OrderedDict(), {}, revision
+            if self._hit(key, valid):
                 return self._values[key]
             key_lock = self._building.setdefault(key, threading.RLock())
         with key_lock:
             with self._lock:
-                if key in self._values and (valid is None or valid(self._values[key])):
+                if self._hit(key, valid):
                     return self._values[key]
             value = build()
             with self._lock:
                 if revision == self._revision:
                     self._values[key] = value
+                    self._values.move_to_end(key)
+                    while len(self._values) > self.max_items:
+                        old, _ = self._values.popitem(last=False)
+                        self._building.pop(old, None)
+                self._building.pop(key, None)
             return value
 
 
 def app_cache() -> AppCache:
-    return current_app.extensions.setdefault("geohub_cache", AppCache())
+    cache = current_app.extensions.get("geohub_cache")
+    if cache is None:
+        limit = int(current_app.config.get("GEOHUB_MEMORY_CACHE_ITEMS") or 256)
+        cache = current_app.extensions.setdefault("geohub_cache", AppCache(limit))
+    return cache
 
 
 def map_builder():
