@@ -18,6 +18,7 @@ from tqdm import tqdm
 
 from geohub.attribution import boundary_attribution
 from geohub.errors import InputError
+from geohub.geography import validation
 from geohub.geography.conventions import detect_fields, vintage_from_filename
 from geohub.geography.levels import (Level, get_level, level_for_code, level_for_topojson_object,
                                      parse_vintage)
@@ -156,8 +157,11 @@ def prepare_layer(raw: RawLayer, *, level: str | None = None, vintage=None,
         bad = codes[no_geom.to_numpy()].tolist()
         raise InputError(f"{raw.name}: {len(bad)} area(s) have no geometry: {', '.join(bad[:10])}.",
                          "Fix or remove them in the source file.")
-    geoms, repaired = _repair(geoms)
-    geoms = geoms.to_crs(STORAGE_SRID)
+    checked = validation.check_layer(raw.name, frame, codes, year, fields.name)   # years, 2D, vertex limits
+    geoms, repaired = validation.repair_within_budget(
+        raw.name, checked.geoms, codes.to_numpy(), lambda g: _repair(gpd.GeoSeries([g]))[0].iloc[0])
+    validation.check_geometry_types(raw.name, geoms, codes.to_numpy())
+    geoms = gpd.GeoSeries(geoms, index=frame.index, crs=frame.crs).to_crs(STORAGE_SRID)
     names = frame[fields.name].astype("string").str.strip() if fields.name else pd.Series(
         pd.NA, index=frame.index, dtype="string")
     areas = gpd.GeoDataFrame({
@@ -169,6 +173,7 @@ def prepare_layer(raw: RawLayer, *, level: str | None = None, vintage=None,
         if "end" in frame else pd.array([pd.NA] * len(frame), dtype="Int64"),
     }, geometry=geoms.to_numpy(), crs=STORAGE_SRID)
     notes = [] if fields.name else ["no name field found: areas are listed by code only."]
+    notes += checked.notes
     return BoundarySetDraft(lvl.name, year, areas, raw.name, fields.code, fields.name, repaired, notes)
 
 

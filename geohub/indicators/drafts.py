@@ -56,7 +56,7 @@ class IndicatorDraft:
 
 
 def slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:100].strip("-") or "indicator"
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:64].strip("-") or "indicator"
 
 
 def parse_where(items) -> list[tuple[str, str]]:

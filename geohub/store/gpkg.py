@@ -85,6 +85,12 @@ class GeoPackageStore(SqlStore):
             app_id = self.conn.execute("PRAGMA application_id").fetchone()[0]
             has_meta = self.conn.execute(
                 "SELECT 1 FROM sqlite_master WHERE name = 'geohub_meta'").fetchone()
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc):
+                raise StoreError(f"{self.path} is not a GeoPackage ({exc}).",
+                                 "Point GEOHUB_STORE at a geohub store or a new file name.") from exc
+            raise StoreError("The store is locked by a writer (an import) that holds it too long.",
+                             "Wait for the import to finish and try again.", status=503) from exc
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{self.path} is not a GeoPackage ({exc}).",
                              "Point GEOHUB_STORE at a geohub store or a new file name.") from exc
