@@ -137,3 +137,43 @@ def test_a_huge_unit_is_refused(geohub, loaded, store_path, tmp_path):
     csv.write_text("code,value\nE06000001,1\nE06000002,2\n")
     refused(geohub("import-indicator", csv, "--id", "ok", "--period", "2020", "--kind", "count", "--unit", "u" * 5000),
             store_path, loaded, "at most 40 characters")
+
+
+def _write_around_the_checks(store_path, level, vintage, rows):
+    """A set stored without the import checks (as an older geohub could)."""
+    import geopandas as gpd
+
+    from geohub.store import open_store
+    frame = gpd.GeoDataFrame({"code": [r[0] for r in rows], "name": [r[1] for r in rows],
+                              "start_year": [r[2] for r in rows], "end_year": [None] * len(rows)},
+                             geometry=[r[3] for r in rows], crs=27700)
+    frame["start_year"] = frame["start_year"].astype("Int64")
+    frame["end_year"] = frame["end_year"].astype("Int64")
+    with open_store(store_path) as store, store.transaction() as tx:
+        tx.replace_areas(level, vintage, frame, tx.record_import("boundaries", "old", None, None, {}))
+
+
+def test_a_broken_set_does_not_take_down_pages_that_do_not_use_it(geohub, store_path, tmp_path):
+    from geohub import create_app
+    assert geohub("import-boundaries", lonlat_boxes(tmp_path / "lads.geojson", THREE_LADS)).exit_code == 0
+    csv = tmp_path / "v.csv"
+    csv.write_text("code,value\nE06000001,1\nE06000002,2\nE06000003,3\n")
+    assert geohub("import-indicator", csv, "--id", "v", "--period", "2020", "--kind", "count").exit_code == 0
+    _write_around_the_checks(store_path, "lep", 2021, [
+        ("E37000001", "Line", None, shapely.LineString([(400_000, 300_000), (410_000, 310_000)])),
+        ("E37000002", "Ancient", -10_000_000, shapely.box(400_000, 300_000, 410_000, 310_000))])
+    app = create_app({"GEOHUB_STORE": str(store_path), "GEOHUB_DATABASE_URL": "",
+                      "GEOHUB_CACHE_DIR": str(tmp_path / "cache")})
+    client = app.test_client()
+    for url in ("/", "/api/levels", "/maps/v?level=lad", "/api/indicators/v?level=lad", "/maps/v.csv",
+                "/embed/maps/v", "/areas/E06000001"):
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.data[:300])
+        assert len(response.data) < 2_000_000
+    used = client.get("/api/indicators/v?level=lep&vintage=2021")
+    assert used.status_code == 500
+    body = used.get_json()
+    assert "lep 2021" in body["message"] and "import-boundaries" in body["hint"]
+    health = client.get("/api/health").get_json()
+    assert health["status"] == "degraded"
+    assert [(b["level"], b["vintage"]) for b in health["broken_sets"]] == [("lep", 2021)]

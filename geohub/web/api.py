@@ -172,5 +172,10 @@ def lookup():
 
 @bp.get("/health")
 def health():
-    """For load balancers: the store answers (and at which revision)."""
-    return jsonify({"status": "ok", "revision": get_store().revision()})
+    """For load balancers: the store answers (and at which revision); boundary sets that fail
+    the import checks are listed (they are not served) and make the status "degraded"."""
+    from geohub.web.resources import broken_sets
+    broken = [{"level": lvl, "vintage": year, "problem": problem}
+              for (lvl, year), problem in sorted(broken_sets(get_store()).items())]
+    return jsonify({"status": "degraded" if broken else "ok", "revision": get_store().revision(),
+                    "broken_sets": broken})

@@ -2,12 +2,17 @@
 of spatial data shared by every request of one app (rebuilt when the store's revision changes)."""
 from __future__ import annotations
 
+import logging
 import threading
 from collections import OrderedDict
 
+import numpy as np
 from flask import current_app, g, has_request_context
 
+from geohub.errors import InputError, NotFound, StoreError
 from geohub.store import Store, open_store
+
+log = logging.getLogger(__name__)
 
 
 def store_url(config) -> str:
@@ -32,8 +37,61 @@ def _share_boundary_sets(store: Store) -> None:
     # MapBuilder, the pages) and changed only by a write. Requests only read, so the revision read
     # at their start is current; CLI commands write and read in one context, so they keep asking.
     # Set on the instance so the store's own resolve_set and areas use it too.
-    read = store.boundary_sets
-    store.boundary_sets = lambda: list(app_cache().get("boundary-sets", read))
+    # A set that fails the import checks (stored by an older geohub, or written around them) is
+    # left out, so pages that do not use it keep working; asking for it is a BrokenBoundarySet.
+    read, resolve = store.boundary_sets, store.resolve_set
+
+    def sets():
+        broken = broken_sets(store, read)
+        return [s for s in app_cache().get("boundary-sets", read) if (s.level, s.vintage) not in broken]
+
+    def resolve_set(level, vintage=None):
+        try:
+            return resolve(level, vintage)
+        except NotFound:
+            _raise_if_broken(store, read, level, vintage)
+            raise
+    store.boundary_sets = sets
+    store.resolve_set = resolve_set
+    store.all_boundary_sets = read
+
+
+class BrokenBoundarySet(StoreError):
+    """A stored boundary set that fails the import checks: a data error of the server (500)."""
+
+
+def broken_sets(store: Store, read=None) -> dict[tuple[str, int], str]:
+    """{(level, vintage): problem} for every stored set that fails the import checks (geometry
+    types, years), found once per store identity."""
+    from geohub.geography import validation
+
+    def build():
+        problems = {}
+        for s in (read or getattr(store, "all_boundary_sets", store.boundary_sets))():
+            frame = store._read_areas(s.level, s.vintage, None, True)
+            try:
+                years = frame.rename(columns={"start_year": "start", "end_year": "end"})
+                validation.check_years(f"{s.level} {s.vintage}", years, frame["code"].to_numpy())
+                validation.check_geometry_types(f"{s.level} {s.vintage}",
+                                                np.asarray(frame.geometry.values, dtype=object),
+                                                frame["code"].to_numpy())
+            except InputError as exc:
+                problems[(s.level, s.vintage)] = exc.message
+                log.error("Boundary set %s %s is broken and is not served: %s", s.level, s.vintage,
+                          exc.message)
+        return problems
+    return app_cache().get("broken-sets", build)
+
+
+def _raise_if_broken(store, read, level, vintage) -> None:
+    from geohub.geography.levels import get_level
+    name = get_level(level).name
+    for (lvl, year), problem in broken_sets(store, read).items():
+        if lvl == name and (vintage is None or int(vintage) == year):
+            raise BrokenBoundarySet(
+                f"The stored {lvl} {year} boundaries are broken, so this cannot be shown: {problem}",
+                f"An administrator should re-import them with 'geohub import-boundaries' "
+                f"(--level {lvl} --vintage {year}), which checks every feature.")
 
 
 def store_revision() -> int:
