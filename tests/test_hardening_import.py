@@ -177,3 +177,10 @@ def test_a_broken_set_does_not_take_down_pages_that_do_not_use_it(geohub, store_
     health = client.get("/api/health").get_json()
     assert health["status"] == "degraded"
     assert [(b["level"], b["vintage"]) for b in health["broken_sets"]] == [("lep", 2021)]
+
+
+def test_ids_made_from_long_titles_are_slugs():
+    from geohub.geography.validation import INDICATOR_ID
+    from geohub.indicators.drafts import slug
+    a, b = slug("Average travel time " * 10 + "by car"), slug("Average travel time " * 10 + "by bus")
+    assert INDICATOR_ID.fullmatch(a) and INDICATOR_ID.fullmatch(b) and a != b
