@@ -9,6 +9,7 @@ from flask import current_app
 
 from geohub.cli.group import cli, level_type, progress_enabled
 from geohub.geography.levels import get_level, parse_vintage
+from geohub.io.csv import write_csv
 from geohub.web.resources import get_store, store_url
 
 
@@ -75,7 +76,7 @@ def areas_command(level, vintage, fmt):
     frame = get_store().areas(get_level(level).name, parse_vintage(vintage) if vintage else None,
                               geometry=False)
     if fmt == "csv":
-        frame[["code", "name"]].to_csv(sys.stdout, index=False, lineterminator="\n")
+        write_csv(frame[["code", "name"]], sys.stdout, lineterminator="\n")
     else:
         records = [{"code": r.code, "name": r.name, "level": r.level, "vintage": int(r.vintage)}
                    for r in frame.itertuples()]

@@ -12,6 +12,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from geohub.errors import InputError
+from geohub.io.csv import write_csv
 from geohub.maps import static_render
 from geohub.maps.assets import STATIC_DIR, inline_assets
 from geohub.maps.choropleth import _TEMPLATES, MAP_ASSETS, render_map
@@ -62,7 +63,7 @@ def to_csv(data: MapData) -> bytes:
         frame["mode"] = data.aggregation["mode"]
         frame["method"] = data.aggregation["method"]
     buffer = io.StringIO()
-    frame.to_csv(buffer, index=False, lineterminator="\n")
+    write_csv(frame, buffer, lineterminator="\n")
     return buffer.getvalue().encode("utf-8")
 
 
