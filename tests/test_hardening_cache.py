@@ -158,3 +158,60 @@ def test_cache_prune_command(fresh, geohub, tmp_path):
     assert result.exit_code == 0 and "Removed 3 artifacts" in result.output
     assert [cache.get(f"k{i}", ".json") is not None for i in range(5)] == [False] * 3 + [True] * 2
     assert geohub("cache", "prune", "--max-mb", "0").exit_code == 0 and cache.size() == 0
+
+
+def test_dpi_is_one_of_a_few_presets(client):
+    assert client.get("/maps/pop.png?level=lep&dpi=97").status_code == 400
+    assert client.get("/maps/pop.png?level=lep&dpi=96").status_code == 200
+
+
+def test_renders_free_their_figures(web_template):
+    """With automatic collection off (as between two full collections), a render loop leaves no
+    matplotlib figure behind: memory stays flat however many distinct renders are asked for."""
+    import gc
+
+    from matplotlib.figure import Figure
+
+    from geohub.maps.model import MapBuilder, MapRequest
+    from geohub.maps.static_render import PrintOptions, render
+    from geohub.store import open_store
+    with open_store(web_template) as store:
+        data = MapBuilder(store).build(MapRequest("pop", level="lep"))
+
+    def figures():
+        return sum(isinstance(o, Figure) for o in gc.get_objects())
+    gc.collect()
+    before = figures()
+    gc.disable()
+    try:
+        for dpi in (72, 80, 96):
+            assert render(data, "png", PrintOptions("screen", dpi))[:4] == b"\x89PNG"
+        assert figures() == before
+    finally:
+        gc.enable()
+
+
+def test_a_render_over_the_concurrency_limit_gets_503(web_template, tmp_path):
+    import threading
+
+    from geohub import create_app
+    app = create_app({"GEOHUB_STORE": str(web_template), "GEOHUB_DATABASE_URL": "",
+                      "GEOHUB_CACHE_DIR": str(tmp_path), "GEOHUB_RENDER_CONCURRENCY": "1",
+                      "GEOHUB_RENDER_WAIT": "0.05"})
+    from geohub.web.cached import render_slot
+    held, release = threading.Event(), threading.Event()
+
+    def hold():
+        with app.app_context(), render_slot():
+            held.set()
+            release.wait(30)
+    worker = threading.Thread(target=hold)
+    worker.start()
+    held.wait(30)
+    try:
+        busy = app.test_client().get("/maps/pop.png?level=lep&palette=Reds")
+        assert busy.status_code == 503 and busy.headers["Retry-After"] == "5"
+    finally:
+        release.set()
+        worker.join()
+    assert app.test_client().get("/maps/pop.png?level=lep&palette=Reds").status_code == 200

@@ -26,6 +26,7 @@ from geohub.web.resources import app_cache, map_builder
 bp = Blueprint("embeds", __name__)
 
 EMBED_WIDTH, EMBED_HEIGHT = 800, 600
+DPI_PRESETS = (96, 150, 300, 600)
 
 
 def _topology(level, vintage):
@@ -40,6 +41,9 @@ def export_map(indicator, fmt):
         raise NotFound(f"geohub does not export {fmt!r}.", f"Formats: {', '.join(FORMATS)}.")
     req = canonical(MapRequest.from_args(indicator, request.args))
     options = PrintOptions.from_args(request.args) if fmt in ("png", "svg", "pdf") else PrintOptions()
+    if options.dpi not in DPI_PRESETS:   # each dpi is a separate render and artifact: a few only
+        raise InputError(f"dpi={options.dpi} is not offered.",
+                         f"Use one of {', '.join(map(str, DPI_PRESETS))} (or dpi=screen).")
     # The origin is in the file (its link back): part of the key only when not configured.
     params = (req, fmt, options, None if public_base() else request_origin())
 
