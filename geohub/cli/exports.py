@@ -5,8 +5,7 @@ from pathlib import Path
 
 import click
 
-from geohub.cli.group import cli, level_type
-from geohub.web.resources import get_store
+from geohub.cli.group import cli, existing_store, level_type
 
 
 @cli.command("export")
@@ -39,7 +38,7 @@ def export_command(indicator, level, vintage, period, fmt, output, size, dpi, sc
             "k": str(k) if k else None, "breaks": breaks, "palette": palette, "overlay": overlay,
             "mode": mode, "weight": weight}
     req = MapRequest.from_args(indicator, {key: v for key, v in args.items() if v})
-    data = MapBuilder(get_store()).build(req)
+    data = MapBuilder(existing_store()).build(req)
     result = export(data, fmt, PrintOptions.from_args({"size": size, "dpi": dpi or ""}))
     target = Path(output) if output else Path(result.filename)
     if target.is_dir():

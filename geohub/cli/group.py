@@ -73,6 +73,24 @@ cli = GeohubGroup(
 cli = click.version_option(__version__, prog_name="geohub")(cli)
 
 
+def existing_store():
+    """The configured store for a command that only reads it: a GeoPackage path with no file
+    behind it (a mistyped GEOHUB_STORE) is refused instead of silently created empty."""
+    from pathlib import Path
+
+    from flask import current_app
+
+    from geohub.errors import NotFound
+    from geohub.store import gpkg_path, is_database_url
+    from geohub.web.resources import get_store, store_url
+    url = store_url(current_app.config)
+    if not is_database_url(url) and not Path(gpkg_path(url)).exists():
+        raise NotFound(f"There is no store at {url}.",
+                       "Check GEOHUB_STORE; a new store is created only by an import "
+                       "('geohub fetch' or 'geohub import-boundaries FILE').")
+    return get_store()
+
+
 def progress_enabled() -> bool:
     """Progress bars only when a person watches (stderr is a terminal)."""
     return sys.stderr.isatty()

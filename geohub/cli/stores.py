@@ -1,4 +1,5 @@
-"""``geohub migrate``: copy a store to another (GeoPackage <-> PostGIS); ``geohub cache prune``."""
+"""``geohub migrate``: copy a store to another (GeoPackage <-> PostGIS); ``geohub backup``;
+``geohub cache prune``."""
 from __future__ import annotations
 
 import click
@@ -47,3 +48,24 @@ def cache_prune_command(max_mb):
     removed, freed = cache.prune(int(max_mb * 1024 * 1024))
     click.echo(f"Removed {removed} artifacts ({freed / 1e6:.1f} MB); {cache.size() / 1e6:.1f} MB "
                f"left in {cache.root}.")
+
+
+@cli.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--replace", is_flag=True, help="Overwrite PATH if it exists.")
+def backup_command(path, replace):
+    """Copy the GeoPackage store to PATH consistently, even while it is served or imported into
+    (SQLite's online backup API). Copying the .gpkg file alone is not safe while a writer is
+    active: the store is then its file plus its -journal. For PostGIS use pg_dump."""
+    from flask import current_app
+
+    from geohub.errors import InputError
+    from geohub.store import gpkg_path, is_database_url
+    from geohub.store.backup import backup_gpkg
+    from geohub.web.resources import store_url
+    url = store_url(current_app.config)
+    if is_database_url(url):
+        raise InputError("geohub backup copies GeoPackage stores.",
+                         "Back up a PostGIS store with pg_dump, or 'geohub migrate --to FILE.gpkg'.")
+    size = backup_gpkg(gpkg_path(url), path, replace=replace)
+    click.echo(f"Backed up {gpkg_path(url)} to {path} ({size / 1e6:.1f} MB).")
