@@ -52,11 +52,8 @@ def test_a_polygon_with_a_nan_vertex_is_not_stored_empty(geohub, loaded, store_p
     path = tmp_path / "nan.geojson"
     bad = shapely.Polygon([(-2, 52), (float("nan"), 52), (-1.9, 52.1), (-2, 52)])
     write_geojson(path, [feature({"LAD21CD": "E06000009", "LAD21NM": "X"}, bad)])
-    text = path.read_text().replace("NaN", "null")       # as a hostile file would carry it
-    path.write_text(text)
-    result = geohub("import-boundaries", path, "--vintage", 2022)
-    assert result.exit_code == 1 and "Traceback" not in result.output
-    assert store_path.read_bytes() == loaded
+    assert "NaN" in path.read_text()
+    refused(geohub("import-boundaries", path, "--vintage", 2022), store_path, loaded, "E06000009")
 
 
 @pytest.mark.parametrize("start", [-10_000_000, 1e9, 1800, 2500, "soon"])
