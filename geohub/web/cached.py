@@ -45,13 +45,7 @@ def canonical(req):
     """The map request reduced to what changes the map, checked: ``breaks`` only for the
     ``user`` scheme (at most 12), ``k`` only for the others, ``weight`` only for an indicator
     that is not a count (and it must name a stored indicator)."""
-    from geohub.maps.classify import SCHEMES
-    from geohub.maps.palettes import PALETTES
-    if req.scheme not in SCHEMES:
-        raise InputError(f"Unknown scheme {req.scheme[:80]!r}.", f"Schemes: {', '.join(SCHEMES)}.")
-    if req.palette not in PALETTES:
-        raise InputError(f"Unknown palette {req.palette[:80]!r}.", f"Palettes: {', '.join(PALETTES)}.")
-    changes = {}
+    changes = {}   # (scheme and palette are checked by the map builder, with its own messages)
     if req.scheme == "user":
         if not req.breaks:
             raise InputError("The user scheme needs breaks.", "E.g. scheme=user&breaks=10,20,30.")
@@ -68,8 +62,8 @@ def canonical(req):
         elif req.weight not in kinds:
             raise InputError(f"weight={req.weight[:80]!r} is not an indicator in the store.",
                              "Weight by a count indicator on the same areas, e.g. weight=pop.")
-    if req.overlays:
-        changes["overlays"] = tuple(sorted(set(req.overlays)))
+    if len(set(req.overlays)) != len(req.overlays):
+        changes["overlays"] = tuple(dict.fromkeys(req.overlays))
     return replace(req, **changes) if changes else req
 
 
