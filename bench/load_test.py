@@ -521,7 +521,9 @@ def run_scenario(args) -> dict:
         cache.mkdir()
         env = server_env("gpkg", gpkg, None, cache)
         env.update({"GEOHUB_CACHE_MAX_MB": str(args.cache_max_mb),
-                    "GEOHUB_MEMORY_CACHE_ITEMS": str(args.memory_items)})
+                    "GEOHUB_MEMORY_CACHE_ITEMS": str(args.memory_items),
+                    "GEOHUB_RENDER_CONCURRENCY": str(args.render_concurrency),
+                    "MALLOC_ARENA_MAX": "2"})   # as deploy/serve-production sets it
         if args.scenario == "slowloris":
             env.update({"GEOHUB_WORKERS": str(args.workers), "GEOHUB_THREADS": str(args.threads)})
             mix = [(k, v) for k, v in URL_MIX if k != "artifact"]
@@ -542,7 +544,8 @@ def run_scenario(args) -> dict:
             result["server_stop"] = result_stop
             result["gunicorn_command"] = " ".join([".venv/bin/gunicorn", *server.args[3:]])
             result["settings"] = {"GEOHUB_CACHE_MAX_MB": args.cache_max_mb,
-                                  "GEOHUB_MEMORY_CACHE_ITEMS": args.memory_items}
+                                  "GEOHUB_MEMORY_CACHE_ITEMS": args.memory_items,
+                                  "GEOHUB_RENDER_CONCURRENCY": args.render_concurrency}
     report["result"] = result
     report["summary"] = {"zero_errors": bool(result["passed"]),
                          "benchmark_seconds": round(time.perf_counter() - started, 1)}
@@ -683,6 +686,8 @@ def main(argv=None) -> int:
                         help="GEOHUB_CACHE_MAX_MB for the scenarios (default 20)")
     parser.add_argument("--memory-items", type=int, default=64,
                         help="GEOHUB_MEMORY_CACHE_ITEMS for the scenarios (default 64)")
+    parser.add_argument("--render-concurrency", type=int, default=1,
+                        help="GEOHUB_RENDER_CONCURRENCY for the scenarios (default 1)")
     args = parser.parse_args(argv)
     if args.quick and args.duration == parser.get_default("duration"):
         args.duration = 5

@@ -80,7 +80,14 @@ def broken_sets(store: Store, read=None) -> dict[tuple[str, int], str]:
                 log.error("Boundary set %s %s is broken and is not served: %s", s.level, s.vintage,
                           exc.message)
         return problems
-    return app_cache().get("broken-sets", build)
+    # Kept beside the LRU cache, not in it: /api/health asks on every probe and must stay cheap.
+    known = current_app.extensions.setdefault("geohub_broken_sets", {})
+    identity = store_identity()
+    if identity not in known:
+        found = build()
+        known.clear()
+        known[identity] = found
+    return known[identity]
 
 
 def _raise_if_broken(store, read, level, vintage) -> None:
