@@ -181,3 +181,13 @@ def test_ids_made_from_long_titles_are_slugs():
     from geohub.indicators.drafts import slug
     a, b = slug("Average travel time " * 10 + "by car"), slug("Average travel time " * 10 + "by bus")
     assert INDICATOR_ID.fullmatch(a) and INDICATOR_ID.fullmatch(b) and a != b
+
+
+def test_an_area_code_with_a_nul_is_not_found(geohub, store_path, tmp_path):
+    from geohub import create_app
+    assert geohub("import-boundaries", lonlat_boxes(tmp_path / "l.geojson", THREE_LADS)).exit_code == 0
+    app = create_app({"GEOHUB_STORE": str(store_path), "GEOHUB_DATABASE_URL": "",
+                      "GEOHUB_CACHE_DIR": str(tmp_path / "c")})
+    client = app.test_client()
+    assert client.get("/areas/E06000001").status_code == 200
+    assert client.get("/areas/E06000001%00").status_code == 404

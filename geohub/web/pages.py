@@ -99,7 +99,8 @@ def map_page(indicator):
 def area_page(code):
     store = get_store()
     found = directory()
-    rows = found[found["code"] == code]
+    # pandas' string comparison stops at a NUL, so "E06000001\x00" would match E06000001.
+    rows = found[found["code"] == code] if code.isprintable() else found.iloc[0:0]
     if rows.empty:
         raise NotFound(f"There is no area with code {code!r} in the store.",
                        "Search for it by name on the home page.")
