@@ -71,3 +71,12 @@ def test_a_mistyped_store_is_refused_by_read_only_commands(tmp_path):
         assert result.exit_code == 1 and "There is no store" in result.output, (args, result.output)
         assert "GEOHUB_STORE" in result.output
     assert not missing.exists()
+
+
+def test_both_stores_have_an_identity_that_changes_with_every_write(any_store, tmp_path):
+    from geohub.geography.boundaries import import_boundaries
+    first = any_store.identity()
+    assert first.split("|")[0] and not first.startswith("path:")      # a UUID written at creation
+    import_boundaries(any_store, lonlat_boxes(tmp_path / "l.geojson", THREE_LADS))
+    second = any_store.identity()
+    assert second != first and second.split("|")[0] == first.split("|")[0]
