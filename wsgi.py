@@ -8,3 +8,6 @@ from geohub.web import warm_up
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 app = create_app()
 warm_up()
+with app.test_request_context():   # check the stored boundary sets now, not on the first probe
+    from geohub.web.resources import broken_sets, get_store
+    broken_sets(get_store())

@@ -506,6 +506,52 @@ def working_tree() -> dict:
             "diff_sha256": hashlib.sha256(diff.encode()).hexdigest() if diff else None}
 
 
+def run_scenario(args) -> dict:
+    """One of the hardening scenarios (bench/hardening_scenarios.py) on the GeoPackage store."""
+    import hardening_scenarios as hs
+    started = time.perf_counter()
+    report = {"benchmark": f"geohub hardening scenario {args.scenario}", "machine": machine_info(),
+              "code_at_start": working_tree()}
+    with tempfile.TemporaryDirectory(prefix="geohub-load-test-") as tmp:
+        folder = Path(tmp)
+        gpkg = folder / "store.gpkg"
+        print("building the GeoPackage store ...", flush=True)
+        report["store"] = build_store(gpkg, args.data)
+        cache = folder / "cache"
+        cache.mkdir()
+        env = server_env("gpkg", gpkg, None, cache)
+        env.update({"GEOHUB_CACHE_MAX_MB": str(args.cache_max_mb),
+                    "GEOHUB_MEMORY_CACHE_ITEMS": str(args.memory_items),
+                    "GEOHUB_RENDER_CONCURRENCY": str(args.render_concurrency),
+                    "MALLOC_ARENA_MAX": "2"})   # as deploy/serve-production sets it
+        if args.scenario == "slowloris":
+            env.update({"GEOHUB_WORKERS": str(args.workers), "GEOHUB_THREADS": str(args.threads)})
+            mix = [(k, v) for k, v in URL_MIX if k != "artifact"]
+            print(f"slowloris: 10 dripping connections + {args.clients} clients for {args.duration} s",
+                  flush=True)
+            result = hs.slowloris(env, folder, args.clients, args.duration, mix)
+        else:
+            server_dir = folder / "server"
+            server_dir.mkdir()
+            server = Gunicorn(env, args.workers, args.threads, args.worker_class, server_dir)
+            server.start()
+            try:
+                fn = hs.distinct_params if args.scenario == "distinct-params" else hs.distinct_dpi
+                print(f"{args.scenario}: {args.clients} clients for {args.duration} s", flush=True)
+                result = fn(server, cache, args.clients, args.duration, proc_rss_mb)
+            finally:
+                result_stop = server.stop()
+            result["server_stop"] = result_stop
+            result["gunicorn_command"] = " ".join([".venv/bin/gunicorn", *server.args[3:]])
+            result["settings"] = {"GEOHUB_CACHE_MAX_MB": args.cache_max_mb,
+                                  "GEOHUB_MEMORY_CACHE_ITEMS": args.memory_items,
+                                  "GEOHUB_RENDER_CONCURRENCY": args.render_concurrency}
+    report["result"] = result
+    report["summary"] = {"zero_errors": bool(result["passed"]),
+                         "benchmark_seconds": round(time.perf_counter() - started, 1)}
+    return report
+
+
 def run(args) -> dict:
     started = time.perf_counter()
     report = {
@@ -632,6 +678,16 @@ def main(argv=None) -> int:
                         help="seconds after which wrk counts a request as timed out (default 60)")
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="JSON report path")
     parser.add_argument("--data", type=Path, default=shared_data(), help=argparse.SUPPRESS)
+    parser.add_argument("--scenario", default="mix",
+                        choices=["mix", "distinct-params", "distinct-dpi", "slowloris"],
+                        help="mix (default: the URL mix, cold and warm), or a hardening scenario "
+                             "(bench/hardening_scenarios.py) on the GeoPackage store")
+    parser.add_argument("--cache-max-mb", type=float, default=20,
+                        help="GEOHUB_CACHE_MAX_MB for the scenarios (default 20)")
+    parser.add_argument("--memory-items", type=int, default=64,
+                        help="GEOHUB_MEMORY_CACHE_ITEMS for the scenarios (default 64)")
+    parser.add_argument("--render-concurrency", type=int, default=1,
+                        help="GEOHUB_RENDER_CONCURRENCY for the scenarios (default 1)")
     args = parser.parse_args(argv)
     if args.quick and args.duration == parser.get_default("duration"):
         args.duration = 5
@@ -640,10 +696,20 @@ def main(argv=None) -> int:
         parser.error("--stores takes gpkg and/or postgis")
     if not args.data.is_dir():
         parser.error(f"no shared data folder at {args.data}: set GEOHUB_SHARED_DATA")
-    if shutil.which("wrk") is None:
+    if shutil.which("wrk") is None and args.scenario == "mix":
         parser.error("wrk is not installed: apt-get install wrk (or .ci/setup bench)")
     if not GUNICORN.exists():
         parser.error(f"no {GUNICORN}: pip install -e '.[serve]' (or .ci/setup bench)")
+    if args.scenario != "mix":
+        report = run_scenario(args)
+        report["command"] = " ".join([Path(sys.executable).name, *sys.argv]) if argv is None else None
+        output = args.output if args.output != DEFAULT_OUTPUT else DEFAULT_OUTPUT.with_name(
+            f"load-{args.scenario}.json")
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(json.dumps(report, indent=2) + "\n")
+        print(json.dumps(report["result"], indent=2))
+        print(f"passed: {report['result']['passed']}; wrote {output}")
+        return 0 if report["result"]["passed"] else 1
     report = run(args)
     report["command"] = " ".join([Path(sys.executable).name, *sys.argv]) if argv is None else None
     args.output.parent.mkdir(parents=True, exist_ok=True)

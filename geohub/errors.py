@@ -52,6 +52,13 @@ class StoreError(GeohubError):
     status = 500
 
 
+class Busy(GeohubError):
+    """The server is at its limit for now; the request may be retried after ``retry_after`` s."""
+
+    status = 503
+    retry_after = 5
+
+
 class SourceError(GeohubError):
     """A remote source (ONS portal, Nomis, a mirror) failed or answered nonsense."""
 

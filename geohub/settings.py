@@ -44,6 +44,20 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("GEOHUB_GEOJSON_PRECISION", "6",
             "Decimals of a degree in the GeoJSON geohub writes (exports, /api/areas): 6 is about 10 cm "
             "(RFC 7946 section 11.2); fewer make smaller files."),
+    Setting("GEOHUB_PUBLIC_URL", None,
+            "The public base URL (e.g. https://maps.example.org) used in embed code, oEmbed and export "
+            "links. Unset: the request's own host is written into each response, never into caches."),
+    Setting("GEOHUB_CACHE_MAX_MB", "512",
+            "Most megabytes the artifact folder may hold; least recently used artifacts are removed "
+            "beyond it ('geohub cache prune' does the same on demand). 0: unbounded."),
+    Setting("GEOHUB_MEMORY_CACHE_ITEMS", "256",
+            "Most entries each worker keeps in memory (boundaries, pages, tables); least recently used "
+            "ones are dropped beyond it."),
+    Setting("GEOHUB_RENDER_CONCURRENCY", "2",
+            "Most map renders (cache misses) one worker runs at once; others wait briefly, then get "
+            "503 with Retry-After."),
+    Setting("GEOHUB_RENDER_WAIT", "5",
+            "Seconds a render waits for a free slot before the 503."),
     Setting("GEOHUB_PROXIES", "0",
             "How many reverse proxies (load balancer, CDN) sit in front: their X-Forwarded-* headers "
             "are trusted, so absolute URLs (embed code, oEmbed) use the public host and scheme."),

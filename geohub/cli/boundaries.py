@@ -9,7 +9,8 @@ import click
 from geohub.cli.group import cli, level_type, progress_enabled
 from geohub.geography.levels import get_level, parse_vintage
 from geohub.cli.context import config as cli_config
-from geohub.cli.context import get_store, store_url
+from geohub.cli.context import existing_store, get_store, store_url
+from geohub.io.csv import write_csv
 
 
 @cli.command("import-boundaries")
@@ -39,7 +40,7 @@ def import_boundaries_command(path, level, vintage, code_field, name_field, crs,
 @cli.command("info")
 def info_command():
     """What the store holds: boundary sets, relationships, indicators and imports."""
-    store = get_store()
+    store = existing_store()
     click.echo(f"Store: {store.url} (revision {store.revision()})")
     sets = store.boundary_sets()
     if not sets:
@@ -72,10 +73,10 @@ def info_command():
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
 def areas_command(level, vintage, fmt):
     """List the areas of LEVEL as CSV (code,name) or JSON."""
-    frame = get_store().areas(get_level(level).name, parse_vintage(vintage) if vintage else None,
+    frame = existing_store().areas(get_level(level).name, parse_vintage(vintage) if vintage else None,
                               geometry=False)
     if fmt == "csv":
-        frame[["code", "name"]].to_csv(sys.stdout, index=False, lineterminator="\n")
+        write_csv(frame[["code", "name"]], sys.stdout, lineterminator="\n")
     else:
         records = [{"code": r.code, "name": r.name, "level": r.level, "vintage": int(r.vintage)}
                    for r in frame.itertuples()]
@@ -92,9 +93,9 @@ def serve_command(host, port, debug):
     On an empty store it loads the default catalogue datasets from GEOHUB_SOURCE when that is set,
     and otherwise says how to load data.
     """
-    store = get_store()
+    source = cli_config().get("GEOHUB_SOURCE")
+    store = get_store() if source else existing_store()   # only a fetch may create the store
     if not store.boundary_sets():
-        source = cli_config().get("GEOHUB_SOURCE")
         if source:
             from geohub.geography.fetch import fetch_and_import
             click.echo(f"The store is empty: loading the default datasets from {source} ...")

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import click
 
+from geohub.cli.context import existing_store
 from geohub.cli.group import cli, level_type
-from geohub.cli.context import get_store
 
 
 @cli.command("export")
@@ -41,7 +41,7 @@ def export_command(indicator, level, vintage, period, fmt, output, size, dpi, sc
             "k": str(k) if k else None, "breaks": breaks, "palette": palette, "overlay": overlay,
             "mode": mode, "weight": weight}
     req = MapRequest.from_args(indicator, {key: v for key, v in args.items() if v})
-    builder = MapBuilder(get_store())
+    builder = MapBuilder(existing_store())
     data = builder.build(req)
     options = context = None
     if fmt in ("png", "svg", "pdf"):  # only images import the drawing stack (matplotlib)

@@ -6,6 +6,7 @@ A plain click group, not Flask's: commands get their store from ``geohub.cli.con
 from __future__ import annotations
 
 import logging
+import os
 import sys
 
 import click
@@ -23,6 +24,40 @@ class GeohubGroup(click.Group):
             return super().invoke(ctx)
         except GeohubError as error:
             raise click.ClickException(str(error)) from error
+        except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt):
+            raise
+        except Exception as error:
+            if os.environ.get("GEOHUB_DEBUG"):
+                raise
+            raise click.ClickException(edge_message(error)) from error
+
+
+def edge_message(error: BaseException) -> str:
+    """A one-line message with a hint for an exception no geohub check turned into an InputError
+    (the CLI's last line of defence: never a traceback). GEOHUB_DEBUG=1 shows the traceback."""
+    import errno
+    import sqlite3
+
+    import shapely
+    from geohub.geography.validation import quote
+    text = quote(str(error)).strip("'\"")
+    if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return f"The disk is full ({text}). Free some space; the store is unchanged."
+    if isinstance(error, sqlite3.OperationalError) and "locked" in str(error):
+        return ("The store is locked by another import or command. Wait for it to finish and try "
+                "again.")
+    if isinstance(error, RecursionError):
+        return ("The file is nested too deeply to read. Check it is a real boundary or data file "
+                "(JSON nesting is limited).")
+    if isinstance(error, MemoryError):
+        return "Out of memory reading the file. Simplify or split it; the store is unchanged."
+    if isinstance(error, shapely.errors.GEOSException):
+        return (f"A geometry cannot be processed ({text}). Fix the geometries in the source file "
+                "(e.g. ogr2ogr -makevalid); the store is unchanged.")
+    if isinstance(error, OSError):
+        return f"{text}. Check the path and its permissions."
+    return (f"Unexpected {type(error).__name__}: {text}. This is a bug in geohub: run again with "
+            "GEOHUB_DEBUG=1 for the traceback and report it.")
 
 
 class _StderrHandler(logging.StreamHandler):

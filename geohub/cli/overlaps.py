@@ -8,6 +8,7 @@ import pandas as pd
 
 from geohub.cli.group import cli
 from geohub.errors import InputError
+from geohub.io.csv import write_csv
 from geohub.overlaps.slivers import DEFAULT_TOLERANCE
 from geohub.cli.context import get_store
 
@@ -100,14 +101,14 @@ def overlaps_command(source, target, method, points, lookup, min_share, output, 
     table = relationship_table(src, tgt, method, points, lookup, min_share, engine)
     out = _named(table, src, tgt)
     if output:
-        out.to_csv(output, index=False)
+        write_csv(out, output)
     else:
-        out.to_csv(sys.stdout, index=False, lineterminator="\n")
+        write_csv(out, sys.stdout, lineterminator="\n")
     report = overlap_report(table, sources=list(src.areas["code"]))
     stats = report["stats"]
     changed = table.attrs.get("slivers")
     if slivers and changed is not None:
-        changed.to_csv(slivers, index=False)
+        write_csv(changed, slivers)
     click.echo(f"{src.label} -> {tgt.label} ({method}): {stats['pairs']} rows; "
                f"{stats['sources_in_several_targets']} sources in several targets; "
                f"{stats['unassigned']} in none; slivers: {stats.get('slivers', {})}.", err=True)
@@ -204,9 +205,9 @@ def aggregate_command(values_csv, code_column, value_column, from_, to, kind, we
     if kind == "count" and (present == present.round()).all():  # whole counts as published
         out["value"] = out["value"].round().astype("Int64")
     out = out.assign(method=method, mode=mode, rule=table.attrs.get("rule"))
-    out[["code", "name", "value", "sources", "missing", "method", "mode", "rule"]].to_csv(output, index=False)
+    write_csv(out[["code", "name", "value", "sources", "missing", "method", "mode", "rule"]], output)
     if trace:
-        result.attrs["trace"].to_csv(trace, index=False)
+        write_csv(result.attrs["trace"], trace)
     unused = result.attrs["unused"]
     click.echo(f"{len(out)} {tgt.label} values ({kind}, {mode}, {method}) written to {output}"
                + (f"; {len(unused)} source codes lie in no target: {', '.join(unused[:10])}" if unused else "")

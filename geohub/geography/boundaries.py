@@ -20,6 +20,7 @@ from tqdm import tqdm
 
 from geohub.attribution import boundary_attribution
 from geohub.errors import InputError
+from geohub.geography import validation
 from geohub.geography.conventions import detect_fields, vintage_from_filename
 from geohub.geography.levels import (Level, get_level, level_for_code, level_for_topojson_object,
                                      parse_vintage)
@@ -133,19 +134,25 @@ def _metres(reason: str) -> str:
     return re.sub(r"-?\d+\.\d+", lambda m: f"{float(m.group()):.0f}", reason)
 
 
-def repair_geometries(geoms: np.ndarray, codes) -> tuple[np.ndarray, Repair]:
+def _repair_one(geom):
+    return polygonal(shapely.make_valid(geom, method="structure", keep_collapsed=False))
+
+
+def repair_geometries(geoms: np.ndarray, codes, layer: str = "boundaries") -> tuple[np.ndarray, Repair]:
     """Geometries (in the CRS they will be stored in) made GEOS-valid, polygons kept polygonal, with
-    no duplicate consecutive vertices; checked again after the repair. InputError for any that no
-    repair makes valid."""
+    no duplicate consecutive vertices; checked again after the repair, and only a point set or
+    polygons pass. InputError for any that no repair makes valid, or when repairing runs past the
+    time budget (GEOHUB_IMPORT_SECONDS), naming the feature."""
     codes = np.asarray(codes, dtype=object)
     values = np.asarray(geoms, dtype=object).copy()
     report = Repair()
     invalid = ~shapely.is_valid(values)
     if invalid.any():
         reasons = shapely.is_valid_reason(values[invalid])
-        fixed = shapely.make_valid(values[invalid], method="structure", keep_collapsed=False)
-        values[invalid] = [polygonal(g) for g in fixed]
+        values[invalid], _ = validation.repair_within_budget(layer, values[invalid], codes[invalid],
+                                                             _repair_one)
         report.reasons = dict(zip(codes[invalid].tolist(), reasons.tolist()))
+    validation.check_geometry_types(layer, values, codes)
     # Exact duplicates only (tolerance 0): the shape does not move. GEOS accepts them, QGIS's
     # validity check and some renderers do not.
     deduped = shapely.remove_repeated_points(values, tolerance=0)
@@ -195,9 +202,10 @@ def prepare_layer(raw: RawLayer, *, level: str | None = None, vintage=None,
         bad = codes[no_geom.to_numpy()].tolist()
         raise InputError(f"{raw.name}: {len(bad)} area(s) have no geometry: {', '.join(bad[:10])}.",
                          "Fix or remove them in the source file.")
+    checked = validation.check_layer(raw.name, frame, codes, year, fields.name)   # years, 2D, vertex limits
     # Repair after reprojecting: projecting can itself make a ring cross another one.
-    geoms = geoms.to_crs(STORAGE_SRID)
-    fixed, repair = repair_geometries(geoms.values, codes.astype(str).to_numpy())
+    geoms = gpd.GeoSeries(checked.geoms, index=frame.index, crs=frame.crs).to_crs(STORAGE_SRID)
+    fixed, repair = repair_geometries(geoms.values, codes.astype(str).to_numpy(), layer=raw.name)
     geoms = gpd.GeoSeries(fixed, index=geoms.index, crs=STORAGE_SRID)
     names = frame[fields.name].astype("string").str.strip() if fields.name else pd.Series(
         pd.NA, index=frame.index, dtype="string")
@@ -210,7 +218,7 @@ def prepare_layer(raw: RawLayer, *, level: str | None = None, vintage=None,
         if "end" in frame else pd.array([pd.NA] * len(frame), dtype="Int64"),
     }, geometry=geoms.to_numpy(), crs=STORAGE_SRID)
     notes = [] if fields.name else ["no name field found: areas are listed by code only."]
-    notes += repair.notes()
+    notes += checked.notes + repair.notes()
     return BoundarySetDraft(lvl.name, year, areas, raw.name, fields.code, fields.name,
                             len(repair.reasons), notes)
 

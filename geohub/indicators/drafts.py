@@ -6,6 +6,7 @@ indicator per distinct value, each with its own unit and periods). Nothing here 
 """
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,7 +58,12 @@ class IndicatorDraft:
 
 
 def slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:100].strip("-") or "indicator"
+    """An indicator id from a title: at most 64 characters (a long one keeps a hash of the rest,
+    so two titles that differ late still get different ids)."""
+    full = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "indicator"
+    if len(full) <= 64:
+        return full
+    return full[:55].strip("-") + "-" + hashlib.sha1(full.encode()).hexdigest()[:8]
 
 
 def parse_where(items) -> list[tuple[str, str]]:
@@ -239,7 +245,7 @@ def build_drafts(frame: pd.DataFrame, options: ImportOptions, path: Path) -> lis
     column = find_column(frame, options.indicator_column, (), "indicator")
     drafts = []
     for name, group in frame.groupby(frame[column].astype("string").str.strip(), sort=True):
-        indicator_id = f"{options.id}-{slug(name)}" if options.id else slug(name)
+        indicator_id = slug(f"{options.id}-{name}") if options.id else slug(name)
         drafts.append(_draft(group, cols, options, path, indicator_id=indicator_id, title=name))
     ids = [d.meta["id"] for d in drafts]
     clashes = sorted({i for i in ids if ids.count(i) > 1})

@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from geohub.errors import InputError
+from geohub.geography.validation import check_indicator_meta
 from geohub.indicators.bridging import build_bridge, bridge_values
 from geohub.indicators.drafts import ImportOptions, IndicatorDraft, build_drafts
 from geohub.indicators.matching import CodeIndex, LevelMatch, match_rows
@@ -110,6 +111,8 @@ def import_indicator(store_factory, path, options: ImportOptions, *, strict: boo
     """Import every indicator a table holds; the store changes only if all of them are fine."""
     path = Path(path)
     drafts = build_drafts(read_table(path, sheet=sheet), options, path)
+    for draft in drafts:   # before the store opens: a bad id or text never creates it
+        check_indicator_meta(draft.meta)
     store = resolve_store(store_factory)
     results = resolve(store, drafts, strict=strict, bridge_to=bridge_to, weight=weight)
     with store.transaction() as tx:

@@ -57,6 +57,22 @@ def parse_crs(value) -> CRS:
                          "Give an EPSG number, e.g. --crs 27700 or --crs 4326.") from exc
 
 
+def _check_declared_crs(path: Path, member) -> None:
+    """A GeoJSON ``crs`` member must name a CRS PROJ knows (GDAL would quietly read an unknown
+    EPSG code such as 999999 as lon/lat)."""
+    name = member.get("properties", {}).get("name") if isinstance(member, dict) else None
+    if not isinstance(name, str):
+        raise InputError(f"{path.name}: its crs member does not name a coordinate system.",
+                         "Remove it (RFC 7946 GeoJSON is lon/lat), or pass --crs.")
+    try:
+        CRS.from_user_input(name)
+    except Exception as exc:  # pyproj's CRSError
+        shown = name if len(name) <= 80 else name[:79] + "…"
+        raise InputError(f"{path.name} declares the coordinate system {shown!r}, which PROJ does "
+                         "not know.", "Fix the crs member, or pass --crs with its EPSG number, "
+                         "e.g. --crs 27700.") from exc
+
+
 def _sniff_json(path: Path) -> dict:
     try:
         with path.open("rb") as fh:
@@ -64,6 +80,9 @@ def _sniff_json(path: Path) -> dict:
     except UnicodeDecodeError as exc:
         raise InputError(f"{path.name} is not UTF-8 text, so it is not GeoJSON or TopoJSON.",
                          f"Supported formats: {SUPPORTED}.") from exc
+    except RecursionError as exc:
+        raise InputError(f"{path.name} is nested too deeply to be GeoJSON or TopoJSON.",
+                         "Check it is a real boundary file.") from exc
     except json.JSONDecodeError as exc:
         raise InputError(f"{path.name} is not valid JSON: {exc.msg} at line {exc.lineno}, "
                          f"column {exc.colno}.",
@@ -82,7 +101,8 @@ def _read(source: str, layer: str | None, fmt: str) -> gpd.GeoDataFrame:
                          f"Check the file is a complete {fmt}; supported formats: {SUPPORTED}.") from exc
 
 
-def _layers_of_json(path: Path, data: dict, layer: str | None) -> list[RawLayer]:
+def _layers_of_json(path: Path, data: dict, layer: str | None,
+                    crs_given: bool = False) -> list[RawLayer]:
     kind = data["type"]
     if kind == "Topology":
         objects = list((data.get("objects") or {}).keys())
@@ -101,6 +121,8 @@ def _layers_of_json(path: Path, data: dict, layer: str | None) -> list[RawLayer]
     elif kind != "Feature":
         raise UnsupportedFormat(f"{path.name} is GeoJSON of type {kind!r}, not a FeatureCollection.",
                                 "Boundary files must be features with properties (code, name).")
+    if "crs" in data and not crs_given:
+        _check_declared_crs(path, data["crs"])
     frame = _read(str(path), None, "GeoJSON")
     if "crs" not in data:
         frame = frame.set_crs(4326, allow_override=True)  # RFC 7946: no crs member means lon/lat
@@ -202,7 +224,7 @@ def read_boundary_file(path: str | Path, *, layer: str | None = None,
         raise InputError(f"{path.name} is empty (0 bytes).", "Re-download or re-export it.")
     suffix = path.suffix.lower()
     if suffix in (".geojson", ".json", ".topojson"):
-        layers = _layers_of_json(path, _sniff_json(path), layer)
+        layers = _layers_of_json(path, _sniff_json(path), layer, crs is not None)
     elif suffix == ".zip":
         layers = _layers_of_zip(path, layer, crs is not None)
     elif suffix == ".gpkg":

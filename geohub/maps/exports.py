@@ -21,6 +21,7 @@ from geohub.errors import InputError
 from geohub.indicators.values import flag_meaning
 from geohub.io.geojson import DEFAULT_PRECISION, feature_collection
 from geohub.maps.classify import DEFAULT_K, DEFAULT_SCHEME
+from geohub.io.csv import write_csv
 from geohub.maps.model import MapData
 from geohub.maps.palettes import DEFAULT_PALETTE
 
@@ -129,7 +130,7 @@ def to_csv(data: MapData) -> bytes:
     if trace is not None:
         frame["built_from"] = frame["code"].map(trace)
     buffer = io.StringIO()
-    frame.to_csv(buffer, index=False, lineterminator="\n")
+    write_csv(frame, buffer, lineterminator="\n")
     return buffer.getvalue().encode("utf-8")
 
 

@@ -140,6 +140,11 @@ class Store(ABC):
     def revision(self) -> int:
         """A number that grows with every committed write (for caches and ETags)."""
 
+    @abstractmethod
+    def identity(self) -> str:
+        """What caches key on: changes with every write, and differs between two stores (even at
+        the same path or revision)."""
+
     # -- boundaries --------------------------------------------------------------------------
     @abstractmethod
     def boundary_sets(self) -> list[BoundarySet]:

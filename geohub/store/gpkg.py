@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sqlite3
 import struct
+import uuid
 from pathlib import Path
 
 import numpy as np
@@ -99,6 +100,12 @@ class GeoPackageStore(SqlStore):
             app_id = self.conn.execute("PRAGMA application_id").fetchone()[0]
             has_meta = self.conn.execute(
                 "SELECT 1 FROM sqlite_master WHERE name = 'geohub_meta'").fetchone()
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc):
+                raise StoreError(f"{self.path} is not a GeoPackage ({exc}).",
+                                 "Point GEOHUB_STORE at a geohub store or a new file name.") from exc
+            raise StoreError("The store is locked by a writer (an import) that holds it too long.",
+                             "Wait for the import to finish and try again.", status=503) from exc
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{self.path} is not a GeoPackage ({exc}).",
                              "Point GEOHUB_STORE at a geohub store or a new file name.") from exc
@@ -177,7 +184,8 @@ class GeoPackageStore(SqlStore):
                               (table, STORAGE_SRID))
                     _create_rtree(c, table)
             c.executemany("INSERT INTO geohub_meta (key, value) VALUES (?, ?)",
-                          [("schema_version", str(SCHEMA_VERSION)), ("revision", "0")])
+                          [("schema_version", str(SCHEMA_VERSION)), ("revision", "0"),
+                           ("store_id", uuid.uuid4().hex)])
             c.execute("COMMIT")
         except BaseException:
             c.execute("ROLLBACK")

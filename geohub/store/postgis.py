@@ -8,6 +8,7 @@ database unchanged. Connections come from a per-process pool (gunicorn workers e
 from __future__ import annotations
 
 import threading
+import uuid
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import numpy as np
@@ -124,7 +125,7 @@ class PostGISStore(SqlStore):
                     c.execute(f"CREATE INDEX {table}_idx{i} ON {table} ({', '.join(index)})")
             c.execute("CREATE INDEX areas_geom_gist ON areas USING GIST (geom)")
             c.execute("INSERT INTO geohub_meta (key, value) VALUES ('schema_version', %s), "
-                      "('revision', '0')", (str(SCHEMA_VERSION),))
+                      "('revision', '0'), ('store_id', %s)", (str(SCHEMA_VERSION), uuid.uuid4().hex))
 
     def _migrate(self, version: int) -> None:
         with self.conn.transaction():

@@ -6,6 +6,7 @@ geometry goes in and comes out, and how the schema is created; everything else l
 from __future__ import annotations
 
 import json
+import uuid
 from abc import abstractmethod
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -115,6 +116,16 @@ class SqlStore(Store):
         frame = self._query("SELECT value FROM geohub_meta WHERE key = 'revision'")
         return int(frame["value"].iloc[0]) if len(frame) else 0
 
+    def identity(self) -> str:
+        """Names this store's content: its id (a UUID written at creation), revision, and the
+        random token of its last write. A store re-created at the same path, or restored from a
+        backup and then written, never repeats an identity (caches key on it, not on the path)."""
+        frame = self._query("SELECT key, value FROM geohub_meta WHERE key IN"
+                            " ('store_id', 'revision', 'state')")
+        meta = dict(zip(frame["key"], frame["value"]))
+        store_id = meta.get("store_id") or f"path:{self.url}"   # older stores get one on a write
+        return f"{store_id}|rev{meta.get('revision', '0')}|{meta.get('state', '')}"
+
     @contextmanager
     def transaction(self, *, revise: bool = True):
         """A writer in one transaction. ``revise=False`` is for memos of what the store already
@@ -128,6 +139,12 @@ class SqlStore(Store):
             if revise:
                 cur.execute(self._q("UPDATE geohub_meta SET value = ? WHERE key = 'revision'"),
                             (str(self.revision() + 1),))
+                cur.execute(self._q("DELETE FROM geohub_meta WHERE key = 'state'"))
+                cur.execute(self._q("INSERT INTO geohub_meta (key, value) VALUES ('state', ?)"),
+                            (uuid.uuid4().hex,))
+                cur.execute(self._q("INSERT INTO geohub_meta (key, value) SELECT 'store_id', ? WHERE"
+                                    " NOT EXISTS (SELECT 1 FROM geohub_meta WHERE key = 'store_id')"),
+                            (uuid.uuid4().hex,))
             self._after_write(cur, writer.touched)
             cur.close()
             self._commit()

@@ -16,7 +16,7 @@ from geohub.maps.model import MapRequest, nearest_year, level_choices
 from geohub.overlaps import overlap_report
 from geohub.overlaps.report import report_table
 from geohub.settings import geojson_precision
-from geohub.web.cached import cached, serve_artifact, topology_artifact
+from geohub.web.cached import cached, canonical, serve_artifact, topology_artifact
 from geohub.web.resources import app_cache, get_store, map_builder
 from geohub.web.responses import etagged, json_body
 
@@ -75,7 +75,7 @@ def indicators():
 def indicator_values(indicator_id):
     """Values for a level, vintage and period; with the trace when they were aggregated. Built
     once per map state and store revision for every worker."""
-    req = MapRequest.from_args(indicator_id, request.args)
+    req = canonical(MapRequest.from_args(indicator_id, request.args))
     return serve_artifact(cached("api-indicator", req, ".json", lambda: _values_payload(req)),
                           max_age=60)
 
@@ -186,5 +186,10 @@ def lookup():
 
 @bp.get("/health")
 def health():
-    """For load balancers: the store answers (and at which revision)."""
-    return jsonify({"status": "ok", "revision": get_store().revision()})
+    """For load balancers: the store answers (and at which revision); boundary sets that fail
+    the import checks are listed (they are not served) and make the status "degraded"."""
+    from geohub.web.resources import broken_sets
+    broken = [{"level": lvl, "vintage": year, "problem": problem}
+              for (lvl, year), problem in sorted(broken_sets(get_store()).items())]
+    return jsonify({"status": "degraded" if broken else "ok", "revision": get_store().revision(),
+                    "broken_sets": broken})

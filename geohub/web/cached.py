@@ -1,35 +1,115 @@
 """Serving from the artifact cache: pages, boundary payloads and exports built once per store
-revision and shared by all workers; ``/artifacts/<digest>.<ext>`` served as immutable."""
+identity and shared by all workers; ``/artifacts/<digest>.<ext>`` served as immutable, and only
+as the type it was stored as.
+
+Cache keys are made of what decides the output, never of what the requester adds: the store's
+identity (not its path), the canonical map state (``canonical()``: parameters that change nothing
+are dropped), and no Host header (absolute URLs in cached pages are a placeholder filled in per
+response, or the configured ``GEOHUB_PUBLIC_URL``).
+"""
 from __future__ import annotations
 
 import os
+import threading
+from contextlib import contextmanager
+from dataclasses import replace
 
-from flask import Blueprint, Response, abort, current_app, request, send_file
+from flask import Blueprint, Response, abort, current_app, request, send_file, url_for
 
-from geohub.web.artifacts import SUFFIXES, Artifact, ArtifactCache
-from geohub.web.resources import app_cache, get_store, map_builder, store_revision, store_url
+from geohub.errors import Busy, InputError
+from geohub.web.artifacts import Artifact, ArtifactCache
+from geohub.web.resources import app_cache, get_store, map_builder, store_identity
 
 bp = Blueprint("artifacts", __name__)
 NONCE_PLACEHOLDER = "__geohub_csp_nonce__"
+ORIGIN_PLACEHOLDER = "__geohub_origin__"
 IMMUTABLE = 365 * 24 * 3600
+MAX_BREAKS = 12
+# Artifacts are data, not pages: a browser opening one directly runs nothing and loads nothing.
+ARTIFACT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox"
 
 
 def artifacts() -> ArtifactCache:
     root = current_app.config.get("GEOHUB_CACHE_DIR") or os.path.join(current_app.instance_path, "cache")
-    return current_app.extensions.setdefault(("geohub_artifacts", root), ArtifactCache(root))
+    max_bytes = int(float(current_app.config.get("GEOHUB_CACHE_MAX_MB") or 0) * 1024 * 1024)
+    return current_app.extensions.setdefault(("geohub_artifacts", root),
+                                             ArtifactCache(root, max_bytes))
 
 
 def store_key() -> str:
-    """What every cached artifact depends on: which store, at which revision."""
-    return f"{store_url(current_app.config)}|rev{store_revision()}"
+    """What every cached artifact depends on: which store, in which state."""
+    return store_identity()
+
+
+def canonical(req):
+    """The map request reduced to what changes the map, checked: ``breaks`` only for the
+    ``user`` scheme (at most 12), ``k`` only for the others, ``weight`` only for an indicator
+    that is not a count (and it must name a stored indicator)."""
+    changes = {}   # (scheme and palette are checked by the map builder, with its own messages)
+    if req.scheme == "user":
+        if not req.breaks:
+            raise InputError("The user scheme needs breaks.", "E.g. scheme=user&breaks=10,20,30.")
+        if len(req.breaks) > MAX_BREAKS:
+            raise InputError(f"{len(req.breaks)} breaks are too many.",
+                             f"Give at most {MAX_BREAKS} breaks.")
+        changes["k"] = len(req.breaks)
+    elif req.breaks:
+        changes["breaks"] = None
+    if req.weight:
+        kinds = {m["id"]: m.get("kind") for m in get_store().indicators()}
+        if kinds.get(req.indicator) == "count":
+            changes["weight"] = None
+        elif req.weight not in kinds:
+            raise InputError(f"weight={req.weight[:80]!r} is not an indicator in the store.",
+                             "Weight by a count indicator on the same areas, e.g. weight=pop.")
+    if len(set(req.overlays)) != len(req.overlays):
+        changes["overlays"] = tuple(dict.fromkeys(req.overlays))
+    return replace(req, **changes) if changes else req
+
+
+# -- bounded rendering ----------------------------------------------------------------------------
+_depth = threading.local()
+
+
+@contextmanager
+def render_slot():
+    """One of the worker's few render slots (GEOHUB_RENDER_CONCURRENCY), for a cache miss; a
+    request that cannot get one within GEOHUB_RENDER_WAIT seconds gets a 503 with Retry-After.
+    Re-entrant: a render that needs another artifact (a page its topology) keeps its one slot."""
+    if getattr(_depth, "n", 0):
+        _depth.n += 1
+        try:
+            yield
+        finally:
+            _depth.n -= 1
+        return
+    slots = current_app.extensions.get("geohub_render_slots")
+    if slots is None:
+        n = int(current_app.config.get("GEOHUB_RENDER_CONCURRENCY") or 2)
+        slots = current_app.extensions.setdefault("geohub_render_slots", threading.BoundedSemaphore(n))
+    if not slots.acquire(timeout=float(current_app.config.get("GEOHUB_RENDER_WAIT") or 5)):
+        raise Busy("The server is busy drawing other maps.", "Try again in a few seconds.")
+    _depth.n = 1
+    try:
+        yield
+    finally:
+        _depth.n = 0
+        slots.release()
+
+
+def _built(build):
+    def run():
+        with render_slot():
+            return build()
+    return run
 
 
 def cached(kind: str, params, suffix: str, build) -> Artifact:
-    """The artifact for (store revision, kind, params), from this worker's memory, the shared
-    folder, or ``build()`` (bytes), in that order."""
+    """The artifact for (store identity, kind, params), from this worker's memory, the shared
+    folder, or ``build()`` (bytes, made in a render slot), in that order."""
     key = f"{store_key()}|{kind}|{params!r}"
     # Re-made if its file went (a pruned cache folder), so pages never name a missing artifact.
-    return app_cache().get(("artifact", key), lambda: artifacts().fetch(key, suffix, build),
+    return app_cache().get(("artifact", key), lambda: artifacts().fetch(key, suffix, _built(build)),
                            valid=lambda art: art.path.exists())
 
 
@@ -43,18 +123,47 @@ def topology_artifact(level: str, vintage: int | None) -> Artifact:
                   lambda: display_topology(map_builder().areas(level, year), level))
 
 
+def public_base() -> str | None:
+    """The configured public base URL (GEOHUB_PUBLIC_URL, else SERVER_NAME), without a slash."""
+    url = current_app.config.get("GEOHUB_PUBLIC_URL")
+    if not url and current_app.config.get("SERVER_NAME"):
+        scheme = current_app.config.get("PREFERRED_URL_SCHEME") or "http"
+        url = f"{scheme}://{current_app.config['SERVER_NAME']}"
+    return url.rstrip("/") if url else None
+
+
+def external_url(endpoint: str, **values) -> str:
+    """An absolute URL for cached output: on the configured public base, else on a placeholder
+    that ``cached_page`` fills with this response's own origin (so no Host enters a cache)."""
+    path = url_for(endpoint, **values)
+    base = public_base()
+    if base:
+        return base + path[len(request.script_root):]
+    return ORIGIN_PLACEHOLDER + path
+
+
+def request_origin() -> str:
+    """This response's origin: the configured public base, else the request's own."""
+    return public_base() or request.host_url.rstrip("/")
+
+
+def absolute_url(endpoint: str, **values) -> str:
+    """An absolute URL for this response only (not for cached pages: see ``external_url``)."""
+    return external_url(endpoint, **values).replace(ORIGIN_PLACEHOLDER, request_origin())
+
+
 def cached_page(kind: str, params, render) -> Response:
-    """An HTML page rendered once (with a placeholder nonce) and served with this response's."""
+    """An HTML page rendered once (with placeholder nonce and origin) and served with this
+    response's."""
     from geohub.web.security import csp_nonce
-    # The host is part of the key: pages carry absolute URLs (embed code, oEmbed discovery).
-    artifact = cached(kind, (params, request.host_url, request.script_root), ".html",
-                      lambda: render().encode())
+    artifact = cached(kind, (params, request.script_root), ".html", lambda: render().encode())
     body = app_cache().get(("page-text", artifact.digest), lambda: artifact.read().decode())
-    return Response(body.replace(NONCE_PLACEHOLDER, csp_nonce()), mimetype="text/html")
+    body = body.replace(NONCE_PLACEHOLDER, csp_nonce()).replace(ORIGIN_PLACEHOLDER, request_origin())
+    return Response(body, mimetype="text/html")
 
 
 def serve_artifact(artifact: Artifact, max_age: int = 300, **headers) -> Response:
-    response = send_file(artifact.path, mimetype=SUFFIXES[artifact.suffix], conditional=False,
+    response = send_file(artifact.path, mimetype=artifact.mimetype, conditional=False,
                          etag=artifact.digest, max_age=max_age)
     response.headers["Link"] = f'</artifacts/{artifact.name}>; rel="canonical"'
     response.headers.update(headers)
@@ -63,14 +172,18 @@ def serve_artifact(artifact: Artifact, max_age: int = 300, **headers) -> Respons
 
 @bp.get("/artifacts/<name>")
 def artifact(name):
-    """A content-addressed file: its URL names its content, so it may be cached forever."""
-    digest, dot, ext = name.partition(".")
-    path = artifacts().find(digest)
-    if path is None or f".{ext}" not in SUFFIXES:
+    """A content-addressed file: its URL names its content, so it may be cached forever. Served
+    only under the type it was stored as; HTML only as a download."""
+    found = artifacts().find(name)
+    if found is None:
         abort(404)
-    response = send_file(path, mimetype=SUFFIXES[f".{ext}"], conditional=False, etag=digest,
+    response = send_file(found.path, mimetype=found.mimetype, conditional=False, etag=found.digest,
                          max_age=IMMUTABLE)
     response.cache_control.no_cache = None
     response.cache_control.public = True
     response.cache_control.immutable = True
+    if found.suffix == ".html":
+        response.headers["Content-Disposition"] = f'attachment; filename="{found.name}"'
+    else:
+        response.headers["Content-Security-Policy"] = ARTIFACT_CSP
     return response.make_conditional(request)

@@ -20,8 +20,9 @@ from geohub.maps.exports import filename as export_filename
 from geohub.maps.model import MapRequest
 from geohub.maps.static_render import PrintOptions
 from geohub.settings import geojson_precision
-from geohub.web.cached import (NONCE_PLACEHOLDER, cached, cached_page, serve_artifact,
-                               topology_artifact)
+from geohub.web.cached import (NONCE_PLACEHOLDER, ORIGIN_PLACEHOLDER, absolute_url, cached,
+                               cached_page, canonical, external_url, public_base, request_origin,
+                               serve_artifact, topology_artifact)
 from geohub.web.pages import page_parts, rendered_map
 from geohub.web.security import embed_partners
 from geohub.web.resources import app_cache, map_builder
@@ -30,6 +31,7 @@ bp = Blueprint("embeds", __name__)
 
 EMBED_WIDTH, EMBED_HEIGHT = 800, 600
 OEMBED_BOUNDS = (200, 2000)   # px: the least and most oEmbed answers for maxwidth/maxheight
+DPI_PRESETS = (96, 150, 300, 600)
 
 
 def _topology(level, vintage):
@@ -42,16 +44,20 @@ def export_map(indicator, fmt):
     store revision for every worker, with its content-addressed URL as the canonical link."""
     if fmt not in FORMATS:
         raise NotFound(f"geohub does not export {fmt!r}.", f"Formats: {', '.join(FORMATS)}.")
-    req = MapRequest.from_args(indicator, request.args)
+    req = canonical(MapRequest.from_args(indicator, request.args))
     options = PrintOptions.from_args(request.args) if fmt in ("png", "svg", "pdf") else PrintOptions()
+    if options.dpi not in DPI_PRESETS:   # each dpi is a separate render and artifact: a few only
+        raise InputError(f"dpi={options.dpi} is not offered.",
+                         f"Use one of {', '.join(map(str, DPI_PRESETS))} (or dpi=screen).")
     precision = geojson_precision(current_app.config)
-    params = (req, fmt, options, request.host_url, precision)
+    # The origin is in the file (its link back): part of the key only when not configured.
+    params = (req, fmt, options, None if public_base() else request_origin(), precision)
 
     def make():
         builder = map_builder()
         data = builder.build(req)
         context = map_context(builder, data) if fmt in ("png", "svg", "pdf") else None
-        link = url_for("pages.map_page", indicator=indicator, _external=True, **data.request.query(
+        link = absolute_url("pages.map_page", indicator=indicator, **data.request.query(
             level=data.level, vintage=data.vintage, period=data.period))
         artifact = cached("export", params, f".{fmt}",
                           lambda: export(data, fmt, options, link=link, topology=_topology,
@@ -66,10 +72,10 @@ def export_map(indicator, fmt):
 
 def embed_code(indicator: str, query: dict, title: str) -> dict:
     """Copy-ready embed HTML: an iframe, and the optional script that keeps its height right."""
-    src = url_for("embeds.embed_map", indicator=indicator, _external=True, **query)
+    src = external_url("embeds.embed_map", indicator=indicator, **query)
     iframe = (f'<iframe src="{escape(src)}" title="{escape(title)} (geohub map)" loading="lazy" '
               f'width="100%" height="{EMBED_HEIGHT}" style="border:0" allowfullscreen></iframe>')
-    script_src = url_for("static", filename="geohub-embed.js", _external=True)
+    script_src = external_url("static", filename="geohub-embed.js")
     script = f'<script src="{escape(script_src)}" async></script>'
     # Who may frame it (the map page's cache key includes this, web/pages.py).
     return {"iframe": iframe, "script": script, "src": src, "partners": embed_partners(current_app)}
@@ -78,7 +84,7 @@ def embed_code(indicator: str, query: dict, title: str) -> dict:
 @bp.get("/embed/maps/<indicator>")
 def embed_map(indicator):
     """The map alone, filling its iframe, with legend and attribution kept visible."""
-    req = MapRequest.from_args(indicator, request.args)
+    req = canonical(MapRequest.from_args(indicator, request.args))
 
     def render():
         data, parts = rendered_map(req)
@@ -104,22 +110,23 @@ def oembed():
     if not url:
         raise InputError("oEmbed needs the url of a map.", "E.g. /oembed?url=https://host/maps/pop.")
     parts = urlsplit(url)
-    if parts.netloc and parts.netloc != request.host:
-        raise NotFound(f"{url} is not a map on this site.", f"Map URLs start with {request.host_url}maps/.")
+    origin = request_origin()
+    if parts.netloc and parts.netloc != urlsplit(origin).netloc:
+        raise NotFound(f"{url[:80]} is not a map on this site.", f"Map URLs start with {origin}/maps/.")
     try:
         _, args = _MAP_URLS.bind("localhost").match(parts.path)
     except Exception as exc:  # werkzeug's NotFound/MethodNotAllowed
         raise NotFound(f"{url} is not a map URL.", "Map URLs look like /maps/<indicator>?level=...") from exc
     query = dict(parse_qsl(parts.query))
-    req = MapRequest.from_args(args["indicator"], query)
+    req = canonical(MapRequest.from_args(args["indicator"], query))
     width, height = oembed_size(request.args.get("maxwidth"), request.args.get("maxheight"))
     data = map_builder().build(req)
     code = embed_code(req.indicator, data.request.query(level=data.level, vintage=data.vintage,
                                                          period=data.period), data.title)
-    html = code["iframe"].replace('width="100%"', f'width="{width}"').replace(
+    html = code["iframe"].replace(ORIGIN_PLACEHOLDER, origin).replace('width="100%"', f'width="{width}"').replace(
         f'height="{EMBED_HEIGHT}"', f'height="{height}"')
     payload = {"version": "1.0", "type": "rich", "html": html, "width": width, "height": height,
-               "title": data.title, "provider_name": "geohub", "provider_url": request.host_url,
+               "title": data.title, "provider_name": "geohub", "provider_url": origin + "/",
                "cache_age": 3600}
     return jsonify(payload)
 
@@ -150,5 +157,5 @@ def oembed_size(maxwidth: str | None, maxheight: str | None) -> tuple[int, int]:
 
 
 def oembed_link(indicator: str, query: dict) -> str:
-    page = url_for("pages.map_page", indicator=indicator, _external=True, **query)
-    return url_for("embeds.oembed", _external=True) + "?" + urlencode({"url": page, "format": "json"})
+    page = external_url("pages.map_page", indicator=indicator, **query)
+    return external_url("embeds.oembed") + "?" + urlencode({"url": page, "format": "json"})

@@ -15,7 +15,7 @@ from geohub.maps.model import MapRequest, display_decimals, format_value, level_
 from geohub.maps.palettes import OVERLAY_ORDER, PALETTES
 from geohub.overlaps import DEFAULT_TOLERANCE
 from geohub.web.api import overlap_data, vintage_arg
-from geohub.web.cached import NONCE_PLACEHOLDER, cached_page, topology_artifact
+from geohub.web.cached import NONCE_PLACEHOLDER, cached_page, canonical, topology_artifact
 from geohub.web.resources import app_cache, get_store, map_builder
 from geohub.web.security import embed_partners, with_nonce
 
@@ -81,7 +81,7 @@ def rendered_map(req: MapRequest):
 def map_page(indicator):
     """The map page, rendered once per state and store revision for every worker (the cached
     HTML carries a placeholder nonce, replaced per response)."""
-    req = MapRequest.from_args(indicator, request.args)
+    req = canonical(MapRequest.from_args(indicator, request.args))
 
     def render():
         data, parts = rendered_map(req)
@@ -103,7 +103,8 @@ def map_page(indicator):
 def area_page(code):
     store = get_store()
     found = directory()
-    rows = found[found["code"] == code]
+    # pandas' string comparison stops at a NUL, so "E06000001\x00" would match E06000001.
+    rows = found[found["code"] == code] if code.isprintable() else found.iloc[0:0]
     if rows.empty:
         raise NotFound(f"There is no area with code {code!r} in the store.",
                        "Search for it by name on the home page.")

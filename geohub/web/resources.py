@@ -5,9 +5,12 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import OrderedDict
 
+import numpy as np
 from flask import current_app, g, has_request_context
 
+from geohub.errors import InputError, NotFound, StoreError
 from geohub.store import Store, open_store
 
 log = logging.getLogger(__name__)
@@ -35,15 +38,83 @@ def _share_boundary_sets(store: Store) -> None:
     # MapBuilder, the pages) and changed only by a write. Requests only read, so the revision read
     # at their start is current; CLI commands write and read in one context, so they keep asking.
     # Set on the instance so the store's own resolve_set and areas use it too.
-    read = store.boundary_sets
-    store.boundary_sets = lambda: list(app_cache().get("boundary-sets", read))
+    # A set that fails the import checks (stored by an older geohub, or written around them) is
+    # left out, so pages that do not use it keep working; asking for it is a BrokenBoundarySet.
+    read, resolve = store.boundary_sets, store.resolve_set
+
+    def sets():
+        broken = broken_sets(store, read)
+        return [s for s in app_cache().get("boundary-sets", read) if (s.level, s.vintage) not in broken]
+
+    def resolve_set(level, vintage=None):
+        try:
+            return resolve(level, vintage)
+        except NotFound:
+            _raise_if_broken(store, read, level, vintage)
+            raise
+    store.boundary_sets = sets
+    store.resolve_set = resolve_set
+    store.all_boundary_sets = read
+
+
+class BrokenBoundarySet(StoreError):
+    """A stored boundary set that fails the import checks: a data error of the server (500)."""
+
+
+def broken_sets(store: Store, read=None) -> dict[tuple[str, int], str]:
+    """{(level, vintage): problem} for every stored set that fails the import checks (geometry
+    types, years), found once per store identity."""
+    from geohub.geography import validation
+
+    def build():
+        problems = {}
+        for s in (read or getattr(store, "all_boundary_sets", store.boundary_sets))():
+            frame = store._read_areas(s.level, s.vintage, None, True)
+            try:
+                years = frame.rename(columns={"start_year": "start", "end_year": "end"})
+                validation.check_years(f"{s.level} {s.vintage}", years, frame["code"].to_numpy())
+                validation.check_geometry_types(f"{s.level} {s.vintage}",
+                                                np.asarray(frame.geometry.values, dtype=object),
+                                                frame["code"].to_numpy())
+            except InputError as exc:
+                problems[(s.level, s.vintage)] = exc.message
+                log.error("Boundary set %s %s is broken and is not served: %s", s.level, s.vintage,
+                          exc.message)
+        return problems
+    # Kept beside the LRU cache, not in it: /api/health asks on every probe and must stay cheap.
+    known = current_app.extensions.setdefault("geohub_broken_sets", {})
+    identity = store_identity()
+    if identity not in known:
+        found = build()
+        known.clear()
+        known[identity] = found
+    return known[identity]
+
+
+def _raise_if_broken(store, read, level, vintage) -> None:
+    from geohub.geography.levels import get_level
+    name = get_level(level).name
+    for (lvl, year), problem in broken_sets(store, read).items():
+        if lvl == name and (vintage is None or int(vintage) == year):
+            raise BrokenBoundarySet(
+                f"The stored {lvl} {year} boundaries are broken, so this cannot be shown: {problem}",
+                f"An administrator should re-import them with 'geohub import-boundaries' "
+                f"(--level {lvl} --vintage {year}), which checks every feature.")
 
 
 def store_revision() -> int:
-    """The store's revision, read once per request (every cache lookup keys on it)."""
+    """The store's revision, read once per request."""
     if "store_revision" not in g:
         g.store_revision = get_store().revision()
     return g.store_revision
+
+
+def store_identity() -> str:
+    """The store's identity (id, revision, last write), read once per request: every cache
+    lookup keys on it, so a re-created or restored store never meets another's cached data."""
+    if "store_identity" not in g:
+        g.store_identity = get_store().identity()
+    return g.store_identity
 
 
 def close_store(exc=None) -> None:
@@ -53,32 +124,43 @@ def close_store(exc=None) -> None:
 
 
 class AppCache:
-    """Values computed from the store, kept per app and dropped when the store's revision changes.
+    """Values computed from the store, kept per app and dropped when the store's identity
+    changes; at most ``max_items`` of them, the least recently used dropped first.
 
     Threads asking for the same key wait for one build instead of all building it.
     """
 
-    def __init__(self):
+    def __init__(self, max_items: int = 256):
+        self.max_items = max(int(max_items), 1)
         self._lock = threading.Lock()
         self._revision = None
-        self._values: dict = {}
+        self._values: OrderedDict = OrderedDict()
         self._building: dict = {}
 
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def _hit(self, key, valid):
+        if key in self._values and (valid is None or valid(self._values[key])):
+            self._values.move_to_end(key)
+            return True
+        return False
+
     def get(self, key, build, valid=None):
-        """``build()`` once per key and store revision (again if ``valid(value)`` is false)."""
-        revision = store_revision()
+        """``build()`` once per key and store identity (again if ``valid(value)`` is false)."""
+        revision = store_identity()
         with self._lock:
             if revision != self._revision:
                 if self._revision is not None:
-                    log.info("Store revision %s -> %s: dropping %s cached values", self._revision,
+                    log.info("Store identity %s -> %s: dropping %s cached values", self._revision,
                              revision, len(self._values))
-                self._values, self._building, self._revision = {}, {}, revision
-            if key in self._values and (valid is None or valid(self._values[key])):
+                self._values, self._building, self._revision = OrderedDict(), {}, revision
+            if self._hit(key, valid):
                 return self._values[key]
             key_lock = self._building.setdefault(key, threading.RLock())
         with key_lock:
             with self._lock:
-                if key in self._values and (valid is None or valid(self._values[key])):
+                if self._hit(key, valid):
                     return self._values[key]
             started = time.perf_counter()
             value = build()
@@ -87,11 +169,20 @@ class AppCache:
             with self._lock:
                 if revision == self._revision:
                     self._values[key] = value
+                    self._values.move_to_end(key)
+                    while len(self._values) > self.max_items:
+                        old, _ = self._values.popitem(last=False)
+                        self._building.pop(old, None)
+                self._building.pop(key, None)
             return value
 
 
 def app_cache() -> AppCache:
-    return current_app.extensions.setdefault("geohub_cache", AppCache())
+    cache = current_app.extensions.get("geohub_cache")
+    if cache is None:
+        limit = int(current_app.config.get("GEOHUB_MEMORY_CACHE_ITEMS") or 256)
+        cache = current_app.extensions.setdefault("geohub_cache", AppCache(limit))
+    return cache
 
 
 def map_builder():

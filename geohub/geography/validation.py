@@ -1,0 +1,184 @@
+"""What an import must satisfy before anything reaches the store: the checks that keep one bad
+feature or cell from taking the maps down (issue 16).
+
+- Geometry: a polygon level holds only polygonal, non-empty geometry (checked after repair); a
+  point set (centroids) only points; 2D only (Z/M dropped, with a note); at most
+  ``GEOHUB_IMPORT_MAX_VERTICES`` vertices per feature, and repairs within
+  ``GEOHUB_IMPORT_SECONDS`` in all. Refusals name the feature.
+- Years (``start``/``end``, vintages) lie within 1900-2100.
+- Text: names, titles, units and sources have length limits; indicator ids are slugs.
+- Messages quote a refused value at most 80 characters long.
+
+Limits come from the environment (the settings of the same names), so tests scale them down.
+Pure: frames in, frames or InputError out.
+"""
+from __future__ import annotations
+
+import os
+import re
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from geohub.errors import InputError
+
+YEARS = (1900, 2100)
+TEXT_LIMITS = {"name": 200, "title": 200, "unit": 40, "source": 500, "licence": 200, "code": 32}
+INDICATOR_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+POLYGONAL = ("Polygon", "MultiPolygon")
+POINTS = ("Point", "MultiPoint")
+DEFAULT_MAX_VERTICES = 2_000_000
+DEFAULT_SECONDS = 300.0
+
+
+def quote(value, limit: int = 80) -> str:
+    """``repr`` of a value cut to ``limit`` characters (a refused 200 MB cell is not echoed)."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def limit(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    try:
+        return float(value) if value else default
+    except ValueError as exc:
+        raise InputError(f"{name}={quote(value)} is not a number.", f"Unset it or give a number.") from exc
+
+
+def _features(codes, mask) -> str:
+    bad = [str(c) for c in np.asarray(codes)[np.asarray(mask)]]
+    return ", ".join(quote(c, 40) for c in bad[:10]) + (" ..." if len(bad) > 10 else "")
+
+
+def check_years(layer: str, frame: pd.DataFrame, codes) -> None:
+    """``start``/``end`` columns, where given, are years within 1900-2100."""
+    for column in ("start", "end"):
+        if column not in frame:
+            continue
+        raw = frame[column]
+        years = pd.to_numeric(raw, errors="coerce")
+        given = raw.notna() & (raw.astype("string").str.strip() != "")
+        bad = given & (years.isna() | (years < YEARS[0]) | (years > YEARS[1]) | (years % 1 != 0))
+        if bad.any():
+            first = raw[bad].iloc[0]
+            raise InputError(f"{layer}: {int(bad.sum())} feature(s) have a {column} year outside "
+                             f"{YEARS[0]}-{YEARS[1]} (e.g. {quote(first)} for {_features(codes, bad)}).",
+                             f"Give {column} as a year from {YEARS[0]} to {YEARS[1]}, or leave it empty.")
+
+
+def check_vintage(year: int) -> int:
+    if not YEARS[0] <= int(year) <= YEARS[1]:
+        raise InputError(f"Vintage {year} is outside {YEARS[0]}-{YEARS[1]}.", "Give the boundary year.")
+    return int(year)
+
+
+def check_text(kind: str, values, what: str = "") -> None:
+    """Every value of ``kind`` (name, title, unit, source ...) within its length limit."""
+    most = TEXT_LIMITS[kind]
+    for value in values:
+        if isinstance(value, str) and len(value) > most:
+            raise InputError(f"{what}{kind} {quote(value)} is {len(value)} characters long.",
+                             f"A {kind} may have at most {most} characters: shorten it in the source.")
+
+
+def check_indicator_id(indicator_id: str) -> str:
+    if not isinstance(indicator_id, str) or not INDICATOR_ID.fullmatch(indicator_id):
+        raise InputError(f"Indicator id {quote(indicator_id)} is not a slug.",
+                         "Ids are lower-case letters, digits, '-' and '_' (at most 64), starting "
+                         "with a letter or digit, e.g. --id pop-2020.")
+    return indicator_id
+
+
+def check_indicator_meta(meta: dict) -> None:
+    """An indicator's id and texts, before it is written."""
+    check_indicator_id(meta.get("id"))
+    for kind in ("title", "unit", "source", "licence"):
+        check_text(kind, [meta.get(kind)], f"{meta['id']}: ")
+
+
+def to_2d(layer: str, geoms: np.ndarray, notes: list[str]) -> np.ndarray:
+    """Geometries without Z (and M): the store is 2D."""
+    has_z = shapely.has_z(geoms)
+    if has_z.any():
+        geoms = geoms.copy()
+        geoms[has_z] = shapely.force_2d(geoms[has_z])
+        notes.append(f"dropped Z/M coordinates of {int(has_z.sum())} feature(s): boundaries are 2D.")
+    return geoms
+
+
+def check_vertices(layer: str, geoms: np.ndarray, codes) -> None:
+    """No feature above GEOHUB_IMPORT_MAX_VERTICES vertices (a geometry bomb never reaches repair)."""
+    most = int(limit("GEOHUB_IMPORT_MAX_VERTICES", DEFAULT_MAX_VERTICES))
+    counts = shapely.get_num_coordinates(geoms)
+    bad = counts > most
+    if bad.any():
+        raise InputError(f"{layer}: feature {_features(codes, bad)} has {int(counts[bad].max()):,} "
+                         f"vertices, more than the {most:,} allowed per feature.",
+                         "Simplify the boundaries (e.g. the ONS 'BUC' or 'BGC' editions), or raise "
+                         "GEOHUB_IMPORT_MAX_VERTICES.")
+
+
+def repair_within_budget(layer: str, geoms: np.ndarray, codes, repair_one) -> tuple[np.ndarray, int]:
+    """Repair invalid geometries one at a time with ``repair_one``, refusing the import (naming
+    the feature) when the time budget GEOHUB_IMPORT_SECONDS runs out or GEOS fails."""
+    budget = limit("GEOHUB_IMPORT_SECONDS", DEFAULT_SECONDS)
+    invalid = np.flatnonzero(~shapely.is_valid(geoms))
+    if not len(invalid):
+        return geoms, 0
+    out = geoms.copy()
+    started = time.monotonic()
+    for i in invalid:
+        try:
+            out[i] = repair_one(geoms[i])
+        except (shapely.errors.GEOSException, MemoryError) as exc:
+            raise InputError(f"{layer}: feature {quote(str(codes[i]), 40)} cannot be repaired "
+                             f"({quote(str(exc))}).", "Fix its geometry in the source file.") from exc
+        if time.monotonic() - started > budget:
+            raise InputError(f"{layer}: repairing invalid geometries took more than {budget:g} s "
+                             f"(stopped at feature {quote(str(codes[i]), 40)}).",
+                             "Fix the geometries in the source (e.g. with ogr2ogr -makevalid), or "
+                             "raise GEOHUB_IMPORT_SECONDS.")
+    return out, len(invalid)
+
+
+@dataclass
+class CheckedLayer:
+    geoms: np.ndarray
+    notes: list[str] = field(default_factory=list)
+
+
+def check_layer(layer: str, frame, codes, vintage: int, name_field: str | None) -> CheckedLayer:
+    """The checks before repair: vintage and start/end years in range, codes and names within
+    their lengths, geometry made 2D and within the vertex limit."""
+    codes = np.asarray(codes)
+    check_vintage(vintage)
+    check_years(layer, frame, codes)
+    check_text("code", codes, f"{layer}: ")
+    if name_field:
+        check_text("name", frame[name_field], f"{layer}: {name_field}: ")
+    checked = CheckedLayer(np.asarray(frame.geometry.values, dtype=object))
+    checked.geoms = to_2d(layer, checked.geoms, checked.notes)
+    check_vertices(layer, checked.geoms, codes)
+    return checked
+
+
+def check_geometry_types(layer: str, geoms: np.ndarray, codes) -> str:
+    """'points' for a point set, 'polygons' for areas; InputError naming the features that are
+    neither (lines, collections, mixed sets, or empty after repair)."""
+    types = shapely.get_type_id(geoms)
+    empty = shapely.is_empty(geoms) | (types < 0)
+    points = np.isin(types, (0, 4)) & ~empty         # Point, MultiPoint
+    polygons = np.isin(types, (3, 6)) & ~empty       # Polygon, MultiPolygon
+    if points.all():
+        return "points"
+    bad = ~polygons
+    if bad.any():
+        kinds = sorted({"empty" if e else g.geom_type for g, e in zip(geoms[bad], empty[bad])})
+        raise InputError(f"{layer}: {int(bad.sum())} feature(s) are not polygons ({', '.join(kinds)}): "
+                         f"{_features(codes, bad)}.",
+                         "Boundaries must be polygons (a set of centroids must be only points): "
+                         "fix or remove these features in the source file.")
+    return "polygons"
