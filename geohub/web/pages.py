@@ -3,6 +3,7 @@ core, render."""
 from __future__ import annotations
 
 import json
+import re
 
 import pandas as pd
 from flask import Blueprint, current_app, render_template, request, url_for
@@ -37,9 +38,21 @@ def static_url():
     return url_for("static", filename="")
 
 
+# Folium's header declares the charset again and a viewport that forbids zooming
+# (maximum-scale=1.0, user-scalable=no: WCAG 1.4.4); our pages declare both themselves.
+_FOLIUM_METAS = re.compile(r"<meta\s+(?:http-equiv=\"content-type\"|name=\"viewport\")[^>]*>",
+                           re.IGNORECASE)
+
+
+def page_head(header: str) -> str:
+    """Folium's header without its charset and viewport <meta> elements."""
+    return _FOLIUM_METAS.sub("", header)
+
+
 def page_parts(parts, nonce: str | None = None):
-    """A rendered map's parts for a template, with CSP nonces on Folium's scripts and styles."""
-    return {"header": Markup(with_nonce(parts.header, nonce)), "html": Markup(parts.html),
+    """A rendered map's parts for a template, with CSP nonces on Folium's scripts and styles, and
+    without Folium's own charset and (zoom-forbidding) viewport declarations."""
+    return {"header": Markup(with_nonce(page_head(parts.header), nonce)), "html": Markup(parts.html),
             "script": Markup(with_nonce(parts.script, nonce)), "legend": Markup(parts.legend)}
 
 
@@ -70,6 +83,22 @@ def home():
                            indicators=store.indicators(), q=q, results=results)
 
 
+def value_rows(data) -> list[dict]:
+    """The map's values as table rows (highest first, no data last), each with its colour class
+    as the legend names it: the "Table" view of the map."""
+    legend = data.legend()
+    rows = []
+    for row, cls in zip(data.table.itertuples(), data.classification.classes):
+        missing = row.value is None or pd.isna(row.value)
+        key = legend[-1] if cls < 0 else legend[int(cls)]
+        rows.append({"code": row.code, "name": row.name or row.code, "value": row.value,
+                     "sort": "" if missing else repr(float(row.value)),
+                     "text": data.format_value(row.value, row.flag),
+                     "colour": key["colour"], "label": key["label"]})
+    return sorted(rows, key=lambda r: (r["sort"] == "", -(float(r["sort"]) if r["sort"] else 0),
+                                       r["name"]))
+
+
 def rendered_map(req: MapRequest):
     """(MapData, rendered map parts) for a request: the expensive part of a map page."""
     data = map_builder().build(req)
@@ -91,6 +120,7 @@ def map_page(indicator):
         return render_template("map.html", data=data, req=data.request,
                                map=page_parts(parts, NONCE_PLACEHOLDER), controls=controls,
                                query=query, embed=embed_code(indicator, query, data.title),
+                               table=value_rows(data),
                                oembed=oembed_link(indicator, query))
     return cached_page("map-page", req, render)
 
