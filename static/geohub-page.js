@@ -16,7 +16,7 @@
     sync();
   }
 
-  document.querySelectorAll(".swatch[data-colour]").forEach(function (s) {
+  document.querySelectorAll(".class-swatch[data-colour]").forEach(function (s) {
     s.style.background = s.dataset.colour;
   });
 

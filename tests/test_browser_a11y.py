@@ -12,6 +12,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.real_data]
 PAGES = {
     "home": "/",
     "search": "/?q=Manchester",
+    "search-point": "/?q=53.4808%2C+-2.2426",
     "map": "/maps/pop?level=lad&vintage=2021&overlay=lep",
     "map-aggregated": "/maps/pop?level=lep&vintage=2021",
     "area": "/areas/E08000035",
@@ -142,7 +143,7 @@ def test_every_area_is_named_and_tabled_with_its_value(chromium, base_url):
         assert leeds.locator("td").nth(2).inner_text() == "798,786 people"
         # the same class as the map: Leeds's swatch colour is its path's fill
         fill = page.locator("path.area-E08000035").get_attribute("fill")
-        assert leeds.locator(".swatch").get_attribute("data-colour").lower() == fill.lower()
+        assert leeds.locator(".class-swatch").get_attribute("data-colour").lower() == fill.lower()
         # sortable: by name ascending
         page.get_by_role("button", name="Area").click()
         assert rows.first.locator("td").nth(0).inner_text() == "Aberdeen City"

@@ -11,6 +11,7 @@ from markupsafe import Markup
 
 from geohub.errors import NotFound
 from geohub.geography.levels import LEVELS, get_level
+from geohub.geography.search import group_point_hits, parse_point, search_names
 from geohub.maps.choropleth import lonlat_bounds, render_area_map, render_map, render_overlap_map
 from geohub.maps.classify import SCHEMES
 from geohub.maps.model import MapRequest, format_value, level_choices
@@ -67,20 +68,38 @@ def directory():
     return app_cache().get("directory", build)
 
 
+def point_index():
+    """The rtree index of every stored area (shared with the API's /lookup)."""
+    from geohub.web.api import PointIndex
+    return app_cache().get("point-index", lambda: PointIndex(get_store()))
+
+
+def search(q: str) -> dict:
+    """Search results for the home page: a point (coordinates) lists every area containing it;
+    anything else is matched against names and codes."""
+    point = parse_point(q)
+    if point is not None:
+        hits = group_point_hits(point_index().lookup(point.lon, point.lat))
+        return {"point": point, "results": _labelled(hits)}
+    found = search_names(directory(), q)
+    return {"point": None, "results": _labelled(found.to_dict("records"))}
+
+
+def _labelled(rows: list[dict]) -> list[dict]:
+    for r in rows:
+        r["level_label"] = get_level(r["level"]).label
+    return rows
+
+
 @bp.get("/")
 def home():
     store = get_store()
     q = (request.args.get("q") or "").strip()
-    results = []
-    if q:
-        found = directory()
-        hit = found["code"].str.upper().str.contains(q.upper(), regex=False) | found["name"].fillna(
-            "").str.lower().str.contains(q.lower(), regex=False)
-        results = found[hit].drop_duplicates(["code", "level"]).sort_values(["level", "code"]).head(100)
-        results = results.to_dict("records")
+    found = search(q) if q else {"point": None, "results": []}
     return render_template("home.html", sets=store.boundary_sets(), levels=level_choices(store),
                            governance={lv.name for lv in LEVELS if lv.governance},
-                           indicators=store.indicators(), q=q, results=results)
+                           indicators=store.indicators(), q=q, results=found["results"],
+                           point=found["point"])
 
 
 def value_rows(data) -> list[dict]:
