@@ -164,3 +164,18 @@ def test_settings_apply_with_the_button_not_on_change(chromium, base_url):
         assert "scheme=" in page.url and page.url != before
     finally:
         context.close()
+
+
+def test_refused_map_form_still_works(chromium, base_url):
+    context, page = open_page(chromium, base_url + PAGES["refused-map"], 1280, 800)
+    try:
+        assert "Cannot bridge lad values back" in page.get_by_role("alert").inner_text()
+        assert page.locator("select[name=vintage] option[value='2017']").is_disabled()
+        page.locator("select[name=vintage]").select_option("2025")
+        page.get_by_role("button", name="Show").click()
+        page.wait_for_url("**vintage=2025**")
+        page.wait_for_selector("html[data-geohub-ready=true]")
+        assert page.get_by_role("alert").count() == 0
+        assert "2025 boundaries" in page.locator(".map-subtitle").inner_text()
+    finally:
+        context.close()

@@ -9,7 +9,7 @@ import pandas as pd
 from flask import Blueprint, current_app, render_template, request, url_for
 from markupsafe import Markup
 
-from geohub.errors import NotFound
+from geohub.errors import GeohubError, NotFound
 from geohub.geography.levels import LEVELS, get_level
 from geohub.geography.search import group_point_hits, parse_point, search_names
 from geohub.maps.choropleth import lonlat_bounds, render_area_map, render_map, render_overlap_map
@@ -124,24 +124,66 @@ def rendered_map(req: MapRequest):
     return data, render_map(data, topology_url=topology_url, static_url=static_url(), tiles=_tiles())
 
 
+def vintage_reasons(data) -> dict[int, str]:
+    """Boundary years the map's controls offer but cannot draw, with the reason shown beside them:
+    values stored on one year's codes are carried forward through the code history, never back."""
+    stored = (data.indicator.get("levels") or {}).get(data.level)
+    if data.aggregation or stored is None:
+        return {}
+    return {y: f"values are on {stored} codes and are not carried back" for y in data.vintages
+            if y < int(stored)}
+
+
+def render_map_page(req: MapRequest, refused=None) -> str:
+    data, parts = rendered_map(req)
+    controls = {"levels": level_choices(get_store()), "schemes": SCHEMES, "palettes": PALETTES,
+                "overlays": [(o, get_level(o).plural) for o in OVERLAY_ORDER],
+                "vintage_reasons": vintage_reasons(data)}
+    query = data.request.query(level=data.level, vintage=data.vintage, period=data.period)
+    from geohub.web.embeds import embed_code, oembed_link  # embeds imports this module
+    return render_template("map.html", data=data, req=data.request,
+                           map=page_parts(parts, NONCE_PLACEHOLDER), controls=controls,
+                           query=query, embed=embed_code(req.indicator, query, data.title),
+                           table=value_rows(data), refused=refused,
+                           oembed=oembed_link(req.indicator, query))
+
+
+def fallback_request(indicator: str, args) -> MapRequest | None:
+    """The nearest map that can be drawn when the asked-for one is refused: the same settings
+    without the boundary year and period, then the same level, then the indicator's default."""
+    keep = {k: v for k, v in args.items() if k not in ("vintage", "period", "k", "breaks")}
+    for attempt in (keep, {"level": args.get("level")} if args.get("level") else None, {}):
+        if attempt is None:
+            continue
+        try:
+            req = MapRequest.from_args(indicator, attempt)
+            map_builder().build(req)
+            return req
+        except GeohubError:
+            continue
+    return None
+
+
 @bp.get("/maps/<indicator>")
 def map_page(indicator):
     """The map page, rendered once per state and store revision for every worker (the cached
-    HTML carries a placeholder nonce, replaced per response)."""
-    req = MapRequest.from_args(indicator, request.args)
+    HTML carries a placeholder nonce, replaced per response). A map that cannot be drawn is
+    refused in words above a working form, with the nearest map that can be drawn below it."""
+    try:
+        req = MapRequest.from_args(indicator, request.args)
+        return cached_page("map-page", req, lambda: render_map_page(req))
+    except GeohubError as error:
+        refused = {"message": error.message, "hint": error.hint}
 
-    def render():
-        data, parts = rendered_map(req)
-        controls = {"levels": level_choices(get_store()), "schemes": SCHEMES, "palettes": PALETTES,
-                    "overlays": [(o, get_level(o).plural) for o in OVERLAY_ORDER]}
-        query = data.request.query(level=data.level, vintage=data.vintage, period=data.period)
-        from geohub.web.embeds import embed_code, oembed_link  # embeds imports this module
-        return render_template("map.html", data=data, req=data.request,
-                               map=page_parts(parts, NONCE_PLACEHOLDER), controls=controls,
-                               query=query, embed=embed_code(indicator, query, data.title),
-                               table=value_rows(data),
-                               oembed=oembed_link(indicator, query))
-    return cached_page("map-page", req, render)
+        def render_refused():
+            fallback = fallback_request(indicator, request.args)
+            if fallback is None:
+                raise error
+            return render_map_page(fallback, refused)
+        asked = (indicator, tuple(sorted(request.args.items(multi=True))), error.message)
+        response = cached_page("map-page-refused", asked, render_refused)
+        response.status_code = error.status
+        return response
 
 
 @bp.get("/areas/<code>")
