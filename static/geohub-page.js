@@ -19,6 +19,9 @@
   document.querySelectorAll(".class-swatch[data-colour]").forEach(function (s) {
     s.style.background = s.dataset.colour;
   });
+  document.querySelectorAll(".key-line[data-colour]").forEach(function (s) {
+    s.style.borderTopColor = s.dataset.colour;
+  });
 
   /* Sortable tables: each column heading becomes a button; aria-sort says the current order. */
   document.querySelectorAll("table.sortable").forEach(function (table) {

@@ -18,6 +18,7 @@ PAGES = {
     "area": "/areas/E08000035",
     "area-lep": "/areas/E37000062",
     "overlaps": "/overlaps/lad/lep",
+    "compare": "/compare?areas=E08000035,E08000003&indicator=employed",
     "embed": "/embed/maps/pop?level=lad&vintage=2021",
     "not-found": "/areas/E99999999",
     "refused-map": "/maps/pop?level=lad&vintage=2017",
@@ -177,5 +178,20 @@ def test_refused_map_form_still_works(chromium, base_url):
         page.wait_for_selector("html[data-geohub-ready=true]")
         assert page.get_by_role("alert").count() == 0
         assert "2025 boundaries" in page.locator(".map-subtitle").inner_text()
+    finally:
+        context.close()
+
+
+def test_comparison_chart_in_the_browser(chromium, base_url):
+    context, page = open_page(chromium, base_url + PAGES["compare"], 1280, 800)
+    requests = []
+    page.on("request", lambda r: requests.append(r.url))
+    try:
+        page.reload()
+        assert page.locator("svg.chart polyline").count() == 2     # a count: England in the table only
+        assert "England's total is in the table only" in page.locator("figcaption").inner_text()
+        assert page.locator("table.data thead th").last.inner_text() == "England"
+        assert page.locator("table.data tbody tr").count() == 5                   # five APS years
+        assert [u for u in requests if not u.startswith(base_url)] == []
     finally:
         context.close()
