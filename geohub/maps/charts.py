@@ -7,6 +7,7 @@ they work under the strict Content-Security-Policy and in any export. Every stri
 from __future__ import annotations
 
 import math
+import re
 from html import escape
 
 from geohub.maps.model import format_number
@@ -26,21 +27,17 @@ def _nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
         if (hi - lo) / (step * m) <= count:
             step *= m
             break
-    start = math.floor(lo / step) * step
-    ticks, t = [], start
-    while t <= hi + step * 0.5:
-        ticks.append(round(t, 10))
-        t += step
-    return ticks
+    first, last = math.floor(lo / step), math.ceil(hi / step)
+    return [round(i * step, 10) for i in range(first, last + 1)]
 
 
 def line_chart(series: list[tuple[str, dict[str, float]]], periods: list[str], *, title: str,
-               reference: tuple[str, dict[str, float]] | None = None, width: int = 640,
-               height: int = 300) -> str:
+               reference: tuple[str, dict[str, float]] | None = None, width: int = 520,
+               height: int = 280) -> str:
     """SVG markup: ``series`` is [(name, {period: value})], drawn over ``periods`` in order."""
     values = [v for _, vals in series + ([reference] if reference else []) for v in vals.values()
               if v is not None and not (isinstance(v, float) and math.isnan(v))]
-    left, right, top, bottom = 100, 16, 16, 40
+    left, right, top, bottom = 96, 24, 16, 40
     plot_w, plot_h = width - left - right, height - top - bottom
     ticks = _nice_ticks(min(values), max(values)) if values else [0, 1]
     lo, hi = ticks[0], ticks[-1]
@@ -57,15 +54,18 @@ def line_chart(series: list[tuple[str, dict[str, float]]], periods: list[str], *
     for t in ticks:
         out.append(f'<line x1="{left}" x2="{width - right}" y1="{y(t):.1f}" y2="{y(t):.1f}" '
                    f'stroke="#d0d0d0" stroke-width="1"/>')
-        out.append(f'<text x="{left - 6}" y="{y(t) + 4:.1f}" text-anchor="end" font-size="12" '
+        out.append(f'<text x="{left - 6}" y="{y(t) + 4:.1f}" text-anchor="end" font-size="14" '
                    f'fill="#0b0c0c">{escape(format_number(t))}</text>')
-    step = max(1, math.ceil(len(periods) / 8))   # at most about eight period labels
+    step = max(1, math.ceil(len(periods) / 6))   # at most about six period labels
+    # Long period names ("Jan 2018-Dec 2018") are labelled by their last year; the table has them whole.
+    years = [re.findall(r"\d{4}", str(p)) for p in periods]
+    short = [y[-1] if len(str(p)) > 9 and y else str(p) for p, y in zip(periods, years)]
     for i, p in enumerate(periods):
         if i % step == 0 or i == len(periods) - 1:
             anchor = "start" if i == 0 and len(periods) > 1 else (
                 "end" if i == len(periods) - 1 and len(periods) > 1 else "middle")
             out.append(f'<text x="{x(i):.1f}" y="{height - bottom + 18}" text-anchor="{anchor}" '
-                       f'font-size="12" fill="#0b0c0c">{escape(str(p))}</text>')
+                       f'font-size="14" fill="#0b0c0c">{escape(short[i])}</text>')
     drawn = [(name, vals, SERIES_COLOURS[n % len(SERIES_COLOURS)], None)
              for n, (name, vals) in enumerate(series)]
     if reference:
