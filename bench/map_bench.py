@@ -39,18 +39,11 @@ if str(REPO) not in sys.path:
 
 from geohub import create_app  # noqa: E402
 from geohub.web import warm_up  # noqa: E402
-from geohub.geography.boundaries import import_boundaries  # noqa: E402
 from geohub.indicators.drafts import ImportOptions  # noqa: E402
 from geohub.indicators.importer import import_indicator  # noqa: E402
 from geohub.indicators.query import indicator_table  # noqa: E402
 from geohub.store import open_store  # noqa: E402
 
-BOUNDARY_FILES = (  # under <shared data>/boundaries
-    "lad/LAD_Dec2021_UK_BUC.geojson",
-    "multi/ons_uk_topojson_2014_2025.topojson",
-    "lep/LEP_May2021_EN_BUC.geojson",
-    "cauth/CAUTH_Dec2021_EN_BGC.geojson",
-)
 INDICATOR_FILE = "indicators/ons_mye_mid2020_LAD21_EW_by_single_year_of_age.csv"
 INDICATOR = {"id": "pop", "title": "Population mid-2020", "unit": "people"}
 LEVEL, VINTAGE, PERIOD = "lad", 2021, "2020"
@@ -75,13 +68,14 @@ def gzip_size(data: bytes | str) -> int:
 # ------------------------------------------------------------------------------------------ store
 
 def build_store(path: Path, data_dir: Path) -> dict:
-    """The benchmark's store: the LAD, multi-year, LEP and CAUTH boundaries and the indicator."""
+    """The benchmark's store, as the README's service command builds it: the default datasets from
+    the mirror (boundaries, MSOA centroids, ONS lookups, code history), then the indicator."""
+    from geohub.geography.fetch import fetch_and_import
     with open_store(path) as store:
-        for name in BOUNDARY_FILES:
-            import_boundaries(store, data_dir / "boundaries" / name)
+        fetch_and_import(store, [], str(data_dir), cache_dir=path.parent / "fetch")
         import_indicator(store, data_dir / INDICATOR_FILE, ImportOptions(**INDICATOR))
         meta = store.indicator(INDICATOR["id"])
-        return {"boundary_files": list(BOUNDARY_FILES), "indicator_file": INDICATOR_FILE,
+        return {"datasets": "the catalogue's defaults", "indicator_file": INDICATOR_FILE,
                 "boundary_sets": len(store.boundary_sets()), "indicator_levels": meta.get("levels"),
                 "indicator_periods": meta.get("periods")}
 

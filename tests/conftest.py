@@ -56,8 +56,13 @@ REAL_BOUNDARY_FILES = (
     "cauth/CAUTH24_EN_BUC_filename_May2023.geojson",
     "lep/LEP_May2021_EN_BUC.geojson",
     "lsip/LSIP_Aug2023_EN_BUC_BNG27700.geojson",
+    "centroids/MSOA21_PWC_EW_onsvisual.geojson",
 )
-REAL_LOOKUP_FILES = ("compiled/geographr_lookup_ltla_ltla.csv",)
+# What 'geohub fetch --source ../shared/data' loads: the code history and the ONS lookups.
+REAL_LOOKUP_FILES = ("compiled/geographr_lookup_ltla_ltla.csv", "ons/LAD21_CAUTH21_EN_LU_dfe_copy.csv",
+                     "ons/LAD23_CAUTH23_EN_LU_April2023.csv", "ons/LAD24_CAUTH24_EN_LU_May2024.csv",
+                     "ons/LAD25_CAUTH25_EN_LU_May2025.csv", "ons/LAD23_LSIP23_EN_LU_Aug2023.csv",
+                     "ons/LAD21_RGN21_EN_LU_April2021.csv")
 
 
 @pytest.fixture(scope="session")

@@ -98,7 +98,7 @@ def test_toggling_an_overlay_hides_it(watched):
 def test_aggregated_level_draws_its_areas(watched):
     page = watched.open("/maps/pop?level=lep&vintage=2021")
     assert page.locator("path.geohub-area").count() == 38 and watched.errors == []
-    assert "aggregated from lad 2021" in page.locator(".map-subtitle").inner_text()
+    assert "Sum of member councils" in page.locator(".map-subtitle").inner_text()
 
 
 def test_overlaps_page_in_the_browser(watched):

@@ -169,9 +169,10 @@ def test_csv_equals_the_map_values(client):
 def test_aggregated_csv_carries_the_trace(client):
     rows = list(csv.DictReader(io.StringIO(client.get("/maps/pop.csv?level=lep&vintage=2021").get_data(as_text=True))))
     values, data = map_values(client, "level=lep&vintage=2021")
-    assert {"trace", "mode", "method"} <= set(rows[0])
+    assert {"built_from", "mode", "method"} <= set(rows[0])
     row = next(r for r in rows if r["code"] == "E37000005")        # Cornwall and Isles of Scilly
-    assert set(row["trace"].split("; ")) == {"E06000052:1", "E06000053:1"}
+    assert set(row["built_from"].split("; ")) == {"E06000052:1", "E06000053:1"}
+    assert row["method"] == "best-fit" and row["mode"] == "full" and row["unit"] == "people"
     assert float(row["value"]) == values["E37000005"]
     source = source_population()
     assert float(row["value"]) == source["E06000052"] + source["E06000053"]

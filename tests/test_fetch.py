@@ -15,7 +15,9 @@ from featureserver import StandInFeatureServer
 LAD = "Local_Authority_Districts_December_2021_UK_BUC_2022"
 LSIP = "Local_Skills_Improvement_Plan_Areas_August_2023_Boundaries_EN_BUC"
 DEFAULTS = ["lad-2021-buc", "lep-2021-buc", "cauth-2021-bgc", "cauth-2024-buc", "lsip-2023-buc",
-            "country-2024-buc", "ons-topojson-2014-2025"]
+            "country-2024-buc", "ons-topojson-2014-2025", "msoa-2021-pwc", "lookup-lad21-cauth21",
+            "lookup-lad23-cauth23", "lookup-lad24-cauth24", "lookup-lad25-cauth25",
+            "lookup-lad23-lsip23", "lookup-lad21-rgn21", "history-lad-2016-2024"]
 
 
 @pytest.fixture(autouse=True)
@@ -65,6 +67,9 @@ def test_catalogue_fields_match_level_and_vintage():
     checked = 0
     for d in load_catalogue():
         for field in (d.code_field, d.name_field):
+            if field is None:  # lookups name their columns themselves; centroids have no names
+                assert d.kind in ("lookup", "file"), d.id
+                continue
             m = _ONS_FIELD.match(field)
             if m is None:
                 assert d.kind == "file", (d.id, field)
@@ -134,12 +139,21 @@ def test_source_dir_imports_the_defaults(geohub, store_path):
     found = counts(store_path)
     for key, n in {("lad", 2021): 374, ("lep", 2021): 38, ("cauth", 2021): 10, ("cauth", 2024): 11,
                    ("lsip", 2023): 38, ("country", 2024): 1, ("lad", 2025): 407, ("utla", 2025): 230,
-                   ("region", 2025): 12}.items():
+                   ("region", 2025): 12, ("msoa", 2021): 7264}.items():
         assert found[key] == n, key
     from geohub.store import open_store
     with open_store(store_path) as store:
         sources = set(store.imports()["source"])
+        rels = store.relationships()
     assert str(SHARED_DATA.resolve() / "boundaries/lep/LEP_May2021_EN_BUC.geojson") in sources
+    # The official lookups and the LAD code history come with the default fetch.
+    families = rels.groupby(["source_level", "source_vintage", "target_level", "target_vintage",
+                             "method"]).size().to_dict()
+    assert families[("lad", 2021, "cauth", 2021, "lookup")] == 53
+    assert families[("lad", 2024, "cauth", 2024, "lookup")] == 72
+    assert families[("lad", 2023, "lsip", 2023, "lookup")] == 296
+    assert families[("lad", 2021, "region", 2021, "lookup")] == 309
+    assert families[("lad", 2023, "lad", 2024, "history")] == 361
 
 
 def test_mirror_without_the_file(geohub, store_path, tmp_path):

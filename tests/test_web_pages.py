@@ -48,9 +48,17 @@ def test_map_page_is_local_and_under_a_strict_csp(client):
     assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 
-def test_aggregated_level_shows_mode_and_method(client):
-    page = client.get("/maps/pop?level=lep&vintage=2021&mode=full").get_data(as_text=True)
-    assert "aggregated from lad 2021" in page and "mode full" in page and "method area" in page
+def test_aggregated_level_says_how_it_was_built(client):
+    page = client.get("/maps/pop?level=lep&vintage=2021").get_data(as_text=True)
+    # No official LAD -> LEP lookup is stored: best fit by the stored centroids, whole councils.
+    assert "Sum of member councils, by best fit by population-weighted centroids" in page
+    assert "7 councils count in full in two or more Local Enterprise Partnerships" in page
+    assert "Cannock Chase" in page and 'href="/overlaps/lad/lep"' in page
+    assert '<option value="full" selected>' in page
+    split = client.get("/maps/pop?level=lep&vintage=2021&mode=split").get_data(as_text=True)
+    assert "7 councils are split between two or more Local Enterprise Partnerships" in split
+    ca = client.get("/maps/pop?level=cauth&vintage=2021").get_data(as_text=True)
+    assert "Sum of member councils, by official ONS lookup" in ca
 
 
 @pytest.mark.parametrize("query,fragment", [("k=1", "classes is out of range"),
@@ -75,8 +83,16 @@ def test_rate_to_another_level_needs_a_weight(geohub, real_store_path, tmp_path)
     client = create_app({"GEOHUB_STORE": str(real_store_path), "GEOHUB_DATABASE_URL": "",
                          "TESTING": True, "GEOHUB_CACHE_DIR": str(tmp_path / "artifacts")}).test_client()
     refused = client.get("/maps/rate?level=cauth&vintage=2021")
-    assert refused.status_code == 400 and "weight=INDICATOR" in refused.get_data(as_text=True)
-    assert client.get("/maps/rate?level=cauth&vintage=2021&weight=weight").status_code == 200
+    assert refused.status_code == 400
+    assert "Choose a weight: weight (A count)" in refused.get_data(as_text=True)
+    page = client.get("/maps/rate?level=cauth&vintage=2021&weight=weight").get_data(as_text=True)
+    assert "averaged, weighted by A count (2020)" in page
+    # The LAD map offers the weight, preselected, so choosing a combined level needs no URL edit.
+    lad = client.get("/maps/rate").get_data(as_text=True)
+    assert '<select name="weight">' in lad and '<option value="weight" selected>A count</option>' in lad
+    for weight, fragment in (("rate", "is a rate, not a count"), ("nope", "There is no indicator &#39;nope&#39;")):
+        response = client.get(f"/maps/rate?level=cauth&vintage=2021&weight={weight}")
+        assert response.status_code in (400, 404) and fragment in response.get_data(as_text=True)
 
 
 def test_area_page_memberships_and_values(client):

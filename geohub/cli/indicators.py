@@ -37,9 +37,11 @@ from geohub.web.resources import get_store, store_url
 @click.option("--drop-duplicates", is_flag=True,
               help="Leave out rows that give different values for one area and period (reported).")
 @click.option("--sheet", help="Sheet of an .xlsx file (default: the first).")
+@click.option("--ci-column", help="Column of 95% confidence intervals (plus or minus the value; "
+              "default: detected, e.g. Nomis conf95).")
 def import_indicator_command(file, indicator_id, title, unit, kind, code_column, value_column,
                              period_column, period, indicator_column, where, source, licence, vintage,
-                             strict, bridge_to, weight, drop_duplicates, sheet):
+                             strict, bridge_to, weight, drop_duplicates, sheet, ci_column):
     """Import indicator values from an ONS or Nomis table (CSV or XLSX).
 
     Long (one row per area, period and variable), wide (a column per variable) and multi-indicator
@@ -57,7 +59,7 @@ def import_indicator_command(file, indicator_id, title, unit, kind, code_column,
                             value_column=value_column, period_column=period_column, period=period,
                             indicator_column=indicator_column, where=parse_where(where), source=source,
                             licence=licence, vintage=parse_vintage(vintage) if vintage else None,
-                            drop_duplicates=drop_duplicates)
+                            drop_duplicates=drop_duplicates, ci_column=ci_column)
     report = import_indicator(get_store, file, options, strict=strict,
                               bridge_to=parse_vintage(bridge_to) if bridge_to else None, weight=weight,
                               sheet=sheet)
@@ -65,6 +67,29 @@ def import_indicator_command(file, indicator_id, title, unit, kind, code_column,
         click.echo(line)
     click.echo(f"Imported {len(report.results)} indicator(s) into {store_url(current_app.config)} "
                f"(import {report.import_id}).")
+
+
+@cli.command("derive")
+@click.argument("indicator_id", required=False)
+@click.option("--numerator", required=True, help="Count indicator id on top, e.g. in employment.")
+@click.option("--denominator", required=True, help="Count indicator id below, e.g. all people 16-64.")
+@click.option("--scale", type=float, default=100.0, show_default=True,
+              help="Multiplier: 100 for a percentage, 1000 for a rate per thousand.")
+@click.option("--title", help="Title (default: '<numerator> per <denominator>').")
+@click.option("--unit", help="Unit (default: %% when --scale is 100).")
+def derive_command(indicator_id, numerator, denominator, scale, title, unit):
+    """Make INDICATOR_ID, a ratio of two count indicators: SCALE x NUMERATOR / DENOMINATOR.
+
+    Where areas are combined (combined authorities, LEPs ...), the numerator and the denominator are
+    summed separately and then divided, as Nomis computes rates for larger areas; the ratio's parts
+    are named on maps, exports and in the trace.
+    """
+    from geohub.indicators.derived import derive_ratio
+    report = derive_ratio(get_store, indicator_id, numerator, denominator, scale=scale, title=title,
+                          unit=unit)
+    for line in report.lines():
+        click.echo(line)
+    click.echo(f"Imported 1 indicator into {store_url(current_app.config)} (import {report.import_id}).")
 
 
 @cli.command("import-lookup")

@@ -141,10 +141,16 @@ def _values_csv(path, code_column, value_column):
               help="CSV of weights per source code (for rates), e.g. population.")
 @click.option("--weight-column", help="Column of weights in --weights.")
 @click.option("--weight-code-column", help="Column of codes in --weights (default: --code-column).")
-@click.option("--mode", type=click.Choice(["full", "split"]), default="split", show_default=True,
-              help="full: a source counts in every target it lies in (as Nomis publishes LEP totals); "
-                   "split: shares are normalised per source so totals are conserved.")
-@click.option("--method", type=METHOD, default="area", show_default=True)
+@click.option("--mode", type=click.Choice(["full", "split"]),
+              help="full: a source counts in every target it lies in (as Nomis publishes LEP totals; "
+                   "the default for areas made of whole LADs); split: shares are normalised per "
+                   "source so totals are conserved (the default otherwise).")
+@click.option("--method", type=click.Choice(["auto", "area", "best-fit", "lookup"]), default="auto",
+              show_default=True,
+              help="auto: for stored levels, the store's relationship (official lookup, else best fit "
+                   "by stored centroids, else area); for files, memberships by area (at least half "
+                   "of a LAD) when the targets are made of whole LADs, else area shares with slivers "
+                   "resolved at --min-share.")
 @click.option("--points", help="Centroids for best-fit and for resolving ambiguous slivers.")
 @click.option("--lookup", type=click.Path(exists=True, dir_okay=False), help="Lookup file for --method lookup.")
 @click.option("--min-share", type=float, default=DEFAULT_TOLERANCE, show_default=True,
@@ -165,6 +171,7 @@ def aggregate_command(values_csv, code_column, value_column, from_, to, kind, we
     if kind == "count" and infer_kind(value_column) == "rate":
         raise InputError(f"The column {value_column!r} looks like a rate, but --kind is count.",
                          "Counts are summed and rates must not be: pass --kind rate with --weights.")
+    from geohub.geography.levels import nests_lads
     values = _values_csv(values_csv, code_column, value_column)
     w = None
     if kind == "rate":
@@ -173,11 +180,31 @@ def aggregate_command(values_csv, code_column, value_column, from_, to, kind, we
                              "Pass --weights CSV --weight-column W (e.g. population per source area).")
         w = _values_csv(weights, weight_code_column or code_column, weight_column)
     src, tgt = resolve_areas(from_, get_store), resolve_areas(to, get_store)
-    table = relationship_table(src, tgt, method, points, lookup, min_share)
+    nested = nests_lads(src.level, tgt.level)
+    if method != "auto":
+        table = relationship_table(src, tgt, method, points, lookup, min_share)
+        if nested:
+            from geohub.overlaps.membership import memberships
+            table = memberships(table)
+    elif src.stored and tgt.stored and points is None:
+        from geohub.maps.model import MapBuilder
+        table = MapBuilder(get_store()).relationship((src.level, src.vintage), (tgt.level, tgt.vintage))
+    elif nested:
+        from geohub.overlaps.membership import memberships
+        table = memberships(relationship_table(src, tgt, "best-fit" if points else "area", points,
+                                               None, 0.0))
+    else:
+        table = relationship_table(src, tgt, "area", points, None, min_share)
+    method = table.attrs.get("method", method)
+    mode = mode or ("full" if nested else "split")
     result = aggregate(values, table, kind, mode, w)
     names = dict(zip(tgt.areas["code"], tgt.areas["name"]))
     out = result.assign(name=result["code"].map(names), missing=result["missing"].map(" ".join))
-    out[["code", "name", "value", "sources", "missing"]].to_csv(output, index=False)
+    present = out["value"].dropna()
+    if kind == "count" and (present == present.round()).all():  # whole counts as published
+        out["value"] = out["value"].round().astype("Int64")
+    out = out.assign(method=method, mode=mode, rule=table.attrs.get("rule"))
+    out[["code", "name", "value", "sources", "missing", "method", "mode", "rule"]].to_csv(output, index=False)
     if trace:
         result.attrs["trace"].to_csv(trace, index=False)
     unused = result.attrs["unused"]

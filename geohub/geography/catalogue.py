@@ -18,7 +18,7 @@ from geohub.geography.levels import get_level
 
 CATALOGUE_ENV = "GEOHUB_CATALOGUE"
 GENERALISATIONS = ("BFE", "BFC", "BGC", "BSC", "BUC")
-KINDS = ("featureserver", "file")
+KINDS = ("featureserver", "file", "lookup")
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _REQUIRED = ("id", "title", "vintage", "attribution")
@@ -58,6 +58,11 @@ class Dataset:
     def remote(self) -> str | None:
         """What a download needs (service name or file URL); None if only a mirror has it."""
         return self.service if self.kind == "featureserver" else self.url
+
+    @property
+    def is_lookup(self) -> bool:
+        """An official lookup or code history (imported as relationships), not boundaries."""
+        return self.kind == "lookup"
 
 
 class Catalogue:
@@ -136,6 +141,8 @@ def _check(raw: dict, where: str) -> Dataset:
         raise bad("default must be true or false")
     if not str(entry.attribution).strip():
         raise bad("attribution is empty")
+    if entry.kind == "lookup" and entry.service:
+        raise bad("service is only for FeatureServer datasets; a lookup comes from a url or a mirror")
     if entry.kind == "featureserver" and entry.url:
         raise bad("url is only for kind = \"file\"; a FeatureServer dataset names its service")
     if entry.kind == "file" and entry.service:

@@ -86,7 +86,7 @@ def _from_mirror(entry: Dataset, src: Source) -> _Obtained:
 def _from_server(entry: Dataset, src: Source, cache_dir: Path, http: HttpClient, chosen: bool,
                  progress: bool) -> _Obtained:
     cache = cache_dir / entry.id
-    if entry.kind == "file":
+    if entry.kind in ("file", "lookup"):
         if entry.url is None:
             raise _Skip(f"{entry.id}: skipped, no download URL is known (it is in mirrors only).")
         cache.mkdir(parents=True, exist_ok=True)
@@ -94,6 +94,8 @@ def _from_server(entry: Dataset, src: Source, cache_dir: Path, http: HttpClient,
         path = cache / name
         if not path.exists():  # a complete earlier download is reused (.part files are not)
             http.get_file(entry.url, path, what=f"Downloading {entry.id}")
+        if entry.is_lookup:  # a CSV table; read_lookup checks it
+            return _Obtained(path, entry.url, f"downloaded from {entry.url}", cache)
         try:
             kind = json.loads(path.read_text(encoding="utf-8")).get("type")
         except (ValueError, UnicodeDecodeError, AttributeError):
@@ -117,10 +119,20 @@ def _from_server(entry: Dataset, src: Source, cache_dir: Path, http: HttpClient,
                                     f"page{'s' if pages != 1 else ''}{reused} from {url}", cache)
 
 
+def _import_lookup(entry: Dataset, obtained: "_Obtained", store) -> list[str]:
+    from geohub.geography.lookups import import_lookup
+    lookup, import_id = import_lookup(store(), obtained.path, vintage=entry.vintage)
+    return ([f"{entry.id} ({entry.title}): {obtained.note}"]
+            + [f"  {family.label()}" for family in lookup.families]
+            + [f"  {note}" for note in lookup.notes] + [f"  import {import_id}."])
+
+
 def _import_one(entry: Dataset, src: Source, store, cache_dir: Path, http: HttpClient, chosen: bool,
                 progress: bool) -> list[str]:
     obtained = (_from_mirror(entry, src) if src.mirror is not None
                 else _from_server(entry, src, cache_dir, http, chosen, progress))
+    if entry.is_lookup:
+        return _import_lookup(entry, obtained, store)
     drafts = prepare_boundary_sets(obtained.path, level=entry.level, vintage=entry.vintage,
                                    code_field=entry.code_field, name_field=entry.name_field,
                                    progress=progress)

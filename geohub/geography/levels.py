@@ -22,25 +22,31 @@ class Level:
     field_prefixes: tuple[str, ...]  # ONS field stems, e.g. LAD in LAD21CD
     topojson_objects: tuple[str, ...] = ()
     governance: bool = False         # drawn as an overlay of outlines on other levels' maps
+    # Made of whole local authority districts by definition (DESIGN.md): a LAD is a member (share 1)
+    # of each such area it belongs to, never a fraction of one.
+    whole_lads: bool = False
 
 
 LEVELS: tuple[Level, ...] = (
     Level("lad", "Local authority district", "Local authority districts",
           ("E06", "E07", "E08", "E09", "W06", "S12", "N09"), ("LAD", "LTLA"), ("ltla", "lad")),
     Level("utla", "Upper-tier local authority", "Upper-tier local authorities",
-          (), ("UTLA", "CTYUA"), ("utla",)),
-    Level("county", "County", "Counties", ("E10",), ("CTY", "COUNTY"), ("cty", "county"), governance=True),
-    Level("mcounty", "Metropolitan county", "Metropolitan counties", ("E11",), ("MCTY",), ("mcty",)),
+          (), ("UTLA", "CTYUA"), ("utla",), whole_lads=True),
+    Level("county", "County", "Counties", ("E10",), ("CTY", "COUNTY"), ("cty", "county"), governance=True,
+          whole_lads=True),
+    Level("mcounty", "Metropolitan county", "Metropolitan counties", ("E11",), ("MCTY",), ("mcty",),
+          whole_lads=True),
     Level("lep", "Local Enterprise Partnership", "Local Enterprise Partnerships", ("E37",), ("LEP",),
-          ("lep",), governance=True),
+          ("lep",), governance=True, whole_lads=True),
     Level("cauth", "Combined authority", "Combined authorities", ("E47",), ("CAUTH", "CA"),
-          ("cauth",), governance=True),
+          ("cauth",), governance=True, whole_lads=True),
     Level("lsip", "Local Skills Improvement Plan area", "Local Skills Improvement Plan areas", ("E69",),
-          ("LSIP",), ("lsip",), governance=True),
-    Level("region", "Region", "Regions", ("E12",), ("RGN", "REGION"), ("rgn", "region"), governance=True),
+          ("LSIP",), ("lsip",), governance=True, whole_lads=True),
+    Level("region", "Region", "Regions", ("E12",), ("RGN", "REGION"), ("rgn", "region"), governance=True,
+          whole_lads=True),
     Level("country", "Country", "Countries", ("E92", "W92", "S92", "N92"), ("CTRY", "COUNTRY"),
-          ("ctry", "country")),
-    Level("uk", "United Kingdom", "United Kingdom", ("K02",), ("UK",), ("uk",)),
+          ("ctry", "country"), whole_lads=True),
+    Level("uk", "United Kingdom", "United Kingdom", ("K02",), ("UK",), ("uk",), whole_lads=True),
     Level("msoa", "Middle layer super output area", "Middle layer super output areas", ("E02", "W02"),
           ("MSOA",), ("msoa",)),
     Level("lsoa", "Lower layer super output area", "Lower layer super output areas", ("E01", "W01"),
@@ -93,3 +99,12 @@ def parse_vintage(value) -> int:
     if re.fullmatch(r"(19|20)\d{2}", text):
         return int(text)
     raise InputError(f"Vintage {value!r} is not a year.", "Give the boundary year, e.g. 2021.")
+
+
+def nests_lads(source_level: str | None, target_level: str | None) -> bool:
+    """True when ``target_level`` is made of whole LADs and the sources are LADs: relationships
+    between them are memberships (share 1), not fractional area shares."""
+    if source_level != "lad" or target_level is None:
+        return False
+    level = _BY_NAME.get(target_level)
+    return bool(level and level.whole_lads)

@@ -19,6 +19,8 @@ WIDE_TOTALS = ("total_population", "all_ages", "all ages", "all persons", "total
 PERIOD_NAMES = ("date", "date_name", "period", "time", "time period", "time_period", "year")
 FLAG_NAMES = ("flag", "obs_status", "marker", "obs_status_code")
 UNIT_NAMES = ("unit", "units", "unit_name", "measures_name")
+# A published 95% confidence interval, as plus-or-minus the value (Nomis APS: conf95).
+CI_NAMES = ("conf95", "ci95", "confidence_interval", "conf_95", "ci")
 _ONS_CODE = re.compile(r"^(?P<stem>[A-Za-z]+?)(?P<yy>\d{2})CD$", re.IGNORECASE)
 _SNAKE_CODE = re.compile(r"^(?P<stem>[a-z]+?)(?P<yy>\d{2})_code$", re.IGNORECASE)
 _VINTAGE_VALUE = re.compile(r"^[A-Za-z]+(?P<yy>\d{2})$")
@@ -31,6 +33,7 @@ class Columns:
     period: str | None
     flag: str | None
     unit: str | None
+    ci: str | None
     code_vintage: int | None          # from the code column's name (ltla21_code -> 2021)
     vintage_column: str | None        # a column naming each row's code vintage (LAD21, CTRY)
 
@@ -60,7 +63,7 @@ def _gss_like(frame: pd.DataFrame) -> list[str]:
     return out
 
 
-def detect_columns(frame: pd.DataFrame, *, code=None, value=None, period=None) -> Columns:
+def detect_columns(frame: pd.DataFrame, *, code=None, value=None, period=None, ci=None) -> Columns:
     """Find the columns of a long or wide table; InputError listing candidates when unsure."""
     code_col = find_column(frame, code, CODE_NAMES, "code")
     if code_col is None:
@@ -87,6 +90,7 @@ def detect_columns(frame: pd.DataFrame, *, code=None, value=None, period=None) -
     return Columns(code=code_col, value=value_col, period=period_col,
                    flag=find_column(frame, None, FLAG_NAMES, "flag"),
                    unit=find_column(frame, None, UNIT_NAMES, "unit"),
+                   ci=find_column(frame, ci, CI_NAMES, "confidence interval"),
                    code_vintage=parse_vintage(m["yy"]) if m else None,
                    vintage_column=vintage_col)
 

@@ -15,7 +15,7 @@ import pandas as pd
 from geohub.errors import InputError
 from geohub.geography.levels import level_for_code
 from geohub.indicators.columns import Columns, detect_columns, find_column, row_vintages
-from geohub.indicators.values import clean_values
+from geohub.indicators.values import clean_values, source_decimals
 
 KINDS = ("count", "rate", "ratio")
 _RATE_WORDS = re.compile(r"%|percent|\bper\b|\brate\b|ratio|average|median|\bmean\b|score|index|"
@@ -43,6 +43,7 @@ class ImportOptions:
     licence: str | None = None
     vintage: int | None = None
     drop_duplicates: bool = False
+    ci_column: str | None = None
 
 
 @dataclass
@@ -187,6 +188,9 @@ def _draft(frame: pd.DataFrame, cols: Columns, options: ImportOptions, path: Pat
         "period": _periods(frame, cols, options, path),
         "value": values, "flag": flags,
     })
+    if cols.ci is not None:
+        # Kept as published: plus or minus the value, at 95%; a marker leaves it missing.
+        rows["ci95"], _ = clean_values(frame[cols.ci], what="confidence interval")
     if options.vintage is not None:
         rows["declared_vintage"] = pd.array([options.vintage] * len(rows), dtype="Int64")
     elif cols.code_vintage is not None:
@@ -216,7 +220,10 @@ def _draft(frame: pd.DataFrame, cols: Columns, options: ImportOptions, path: Pat
                          "--kind rate (or ratio).")
     meta = {"id": indicator_id, "title": title, "unit": unit, "kind": kind,
             "source": options.source or f"{path.name}", "licence": options.licence,
-            "periods": sorted(rows["period"].unique().tolist())}
+            "periods": sorted(rows["period"].unique().tolist()),
+            "decimals": source_decimals(frame[cols.value])}
+    if cols.ci is not None:
+        meta["ci"] = {"column": cols.ci, "level": 95}
     return IndicatorDraft(meta, rows, notes)
 
 
@@ -225,7 +232,7 @@ def build_drafts(frame: pd.DataFrame, options: ImportOptions, path: Path) -> lis
     if options.where:
         frame = apply_filters(frame, options.where)
     cols = detect_columns(frame, code=options.code_column, value=options.value_column,
-                          period=options.period_column)
+                          period=options.period_column, ci=options.ci_column)
     if options.indicator_column is None:
         title = options.title or _default_title(frame, cols, options, path)
         return [_draft(frame, cols, options, path, indicator_id=options.id or slug(title), title=title)]

@@ -82,7 +82,9 @@ def resolve(store: Store, drafts: list[IndicatorDraft], *, strict: bool = False,
     results = []
     for draft in drafts:
         matched, report, no_level = match_rows(index, draft.rows)
-        values = matched[["level", "vintage", "area_code", "period", "value", "flag"]].reset_index(drop=True)
+        keep = ["level", "vintage", "area_code", "period", "value", "flag"]
+        keep += ["ci95"] if "ci95" in matched else []
+        values = matched[keep].reset_index(drop=True)
         result = IndicatorResult(dict(draft.meta), values, report, no_level, list(draft.notes))
         if strict and result.unmatched():
             raise InputError(f"{draft.meta['id']}: {len(result.unmatched())} codes did not match an area "

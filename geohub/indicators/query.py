@@ -45,10 +45,13 @@ def indicator_table(store: Store, indicator_id: str, level: str, vintage: int | 
         bridge = build_bridge(store, level, stored_vintage, year, values["area_code"].tolist())
         values = bridge_values(values, bridge, meta["kind"])
         bridged = {"from": stored_vintage, "to": year, "steps": bridge.steps, "merged": bridge.merged()}
-    joined = areas.merge(values[["area_code", "value", "flag"]], how="left", left_on="code",
+    if "ci95" not in values:
+        values = values.assign(ci95=float("nan"))
+    joined = areas.merge(values[["area_code", "value", "flag", "ci95"]], how="left", left_on="code",
                          right_on="area_code").drop(columns=["area_code"])
     joined["period"] = chosen
     joined["value"] = joined["value"].astype(float)
+    joined["ci95"] = joined["ci95"].astype(float)
     joined.attrs.update({"indicator": meta, "level": level, "vintage": year, "period": chosen,
                          "periods": periods, "bridged": bridged,
                          "unmatched": sorted(set(values["area_code"]) - set(areas["code"]))})

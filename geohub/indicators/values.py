@@ -11,6 +11,44 @@ from geohub.errors import InputError
 
 # ONS and Nomis markers for values that are suppressed, unavailable or not applicable.
 MARKERS = {"*", "!", "..", "-", "x", "c", ":", "z", "u", "~", "low", "na", "n/a"}
+# What each marker means, as Nomis (APS) and ONS publish them: shown in legends, tooltips and CSVs.
+FLAG_MEANINGS = {
+    "!": "suppressed: sample size zero or disclosive",
+    "*": "unreliable: small sample",
+    "-": "sample too small for a reliable estimate",
+    "~": "estimate below 500",
+    "#": "sample too small for a reliable estimate",
+    "..": "not available",
+    ":": "not available",
+    "x": "not available",
+    "c": "confidential",
+    "z": "not applicable",
+    "u": "low reliability",
+    "low": "low reliability",
+    "na": "not available",
+    "n/a": "not available",
+    "incomplete": "a part of this area has no value",
+}
+
+
+def flag_meaning(flag) -> str | None:
+    """The published meaning of an ONS/Nomis marker (``"!"`` -> suppressed ...), or None."""
+    if not isinstance(flag, str) or not flag.strip():
+        return None
+    text = flag.strip()
+    key = text[1:-1] if text.startswith("[") and text.endswith("]") else text
+    return FLAG_MEANINGS.get(key.lower(), f"marked {text!r} by the publisher")
+
+
+def source_decimals(raw: pd.Series) -> int | None:
+    """How many decimals the published values carry (the most any value has, at most 3): the
+    precision figures are shown at. None when no value is a number."""
+    text = raw.dropna().astype(str).str.strip()
+    numeric = text[pd.to_numeric(text.str.replace(",", "", regex=False), errors="coerce").notna()]
+    if numeric.empty:
+        return None
+    decimals = numeric.str.extract(r"\.(\d+)$")[0].str.rstrip("0").str.len().fillna(0)
+    return int(min(decimals.max(), 3))
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?:\D|$))")
 
 

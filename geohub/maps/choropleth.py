@@ -124,7 +124,7 @@ def render_map(data: MapData, *, topology_url=None, topology_data=None, static_u
                 for o in data.request.overlays if o in data.overlay_vintages]
     legend = _TEMPLATES.get_template("legend.html").render(
         legend_id=f"legend-{fmap.get_name()}", title=data.title,
-        unit=data.unit, rows=data.legend(), overlays=overlays)
+        unit=data.unit, rows=data.legend(), overlays=overlays, flags=data.flag_key())
     return _page_parts(fmap, legend)
 
 

@@ -8,10 +8,12 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 from markupsafe import Markup
 
 from geohub.errors import InputError
+from geohub.indicators.values import flag_meaning
 from geohub.maps import static_render
 from geohub.maps.assets import STATIC_DIR, inline_assets
 from geohub.maps.choropleth import _TEMPLATES, MAP_ASSETS, render_map
@@ -51,32 +53,78 @@ def _trace_text(data: MapData) -> pd.Series | None:
         include_groups=False)
 
 
+def published_values(data: MapData) -> pd.Series:
+    """Values as a person reads them: whole counts as integers (nullable), rates rounded to their
+    source's precision (one decimal for percentages)."""
+    values = data.table["value"].astype(float)
+    decimals = data.decimals
+    if decimals is not None:
+        return values.round(decimals)
+    present = values.dropna()
+    if data.kind == "count" and (present == present.round()).all():
+        return values.round().astype("Int64")
+    return values
+
+
+def provenance(data: MapData) -> dict[str, object]:
+    """What every row of an export carries about how its figure was made."""
+    a = data.aggregation or {}
+    parts = a.get("parts") or {}
+    return {"indicator": data.indicator["id"], "title": data.title, "unit": data.unit,
+            "kind": data.kind, "source": data.indicator.get("source"),
+            "licence": data.indicator.get("licence"), "boundaries": "; ".join(data.attribution),
+            "method": a.get("method", "stored"), "mode": a.get("mode"),
+            "aggregated_from": f"{a['from_level']} {a['from_vintage']}" if a else None,
+            "weight": a.get("weight"), "weight_period": a.get("weight_period"),
+            "numerator": parts.get("numerator"), "denominator": parts.get("denominator")}
+
+
 def to_csv(data: MapData) -> bytes:
-    """code, name, value, flag, period, level, vintage (and the trace when aggregated)."""
-    frame = pd.DataFrame({"code": data.table["code"], "name": data.table["name"],
-                          "value": data.table["value"], "flag": data.table["flag"],
-                          "period": data.period, "level": data.level, "vintage": data.vintage})
+    """One row per area: code, name, value (as published: integers for whole counts, rates
+    rounded), ci95, flag and its meaning, why a value is missing, then period, level, vintage and
+    the provenance columns (indicator, title, unit, kind, source, licence, boundaries, method,
+    mode, aggregated_from, weight, weight_period, numerator, denominator); ``value_full`` keeps a
+    rounded rate's full precision, and ``built_from`` lists each aggregated figure's sources and
+    shares. Plain columns, so pandas and Excel read it as a table."""
+    values = published_values(data)
+    frame = pd.DataFrame({"code": data.table["code"], "name": data.table["name"], "value": values})
+    if data.decimals is not None:
+        frame["value_full"] = data.table["value"].astype(float)
+    ci = data.table["ci95"].astype(float)
+    frame["ci95"] = ci.round(data.decimals if data.decimals is not None else 0)
+    frame["flag"] = data.table["flag"]
+    frame["flag_meaning"] = data.table["flag"].map(flag_meaning)
+    frame["note"] = data.table["note"]
+    frame["period"], frame["level"], frame["vintage"] = data.period, data.level, data.vintage
+    for key, value in provenance(data).items():
+        frame[key] = value
     trace = _trace_text(data)
     if trace is not None:
-        frame["trace"] = frame["code"].map(trace)
-        frame["mode"] = data.aggregation["mode"]
-        frame["method"] = data.aggregation["method"]
+        frame["built_from"] = frame["code"].map(trace)
     buffer = io.StringIO()
     frame.to_csv(buffer, index=False, lineterminator="\n")
     return buffer.getvalue().encode("utf-8")
 
 
 def to_geojson(data: MapData) -> bytes:
-    """The areas in lon/lat (RFC 7946) with value, flag, class and colour."""
-    shown = data.table[["code", "name", "value", "flag", "geometry"]].to_crs(4326)
+    """The areas in lon/lat (RFC 7946) with value (as published), ci95, flag and its meaning, why
+    a value is missing, class and colour; ``geohub`` carries the map's metadata and provenance."""
+    shown = data.table[["code", "name", "flag", "geometry"]].to_crs(4326)
     classes = data.classification.classes
-    shown = shown.assign(period=data.period, **{"class": classes},
+    values = published_values(data)
+    shown = shown.assign(value=[None if pd.isna(v) else (int(v) if isinstance(v, (int, np.integer)) else float(v))
+                                for v in values],
+                         ci95=[None if pd.isna(c) else float(c) for c in data.table["ci95"]],
+                         flag_meaning=data.table["flag"].map(flag_meaning).to_numpy(),
+                         note=[n if isinstance(n, str) else None for n in data.table["note"]],
+                         period=data.period, **{"class": classes},
                          colour=[data.colours[c] if c >= 0 else None for c in classes])
     body = json.loads(shown.to_json(drop_id=True, na="null"))
     body["geohub"] = {"indicator": data.indicator["id"], "title": data.title, "unit": data.unit,
                       "level": data.level, "vintage": data.vintage, "period": data.period,
                       "breaks": list(data.classification.bins), "source": data.source_line,
-                      "attribution": data.attribution}
+                      "attribution": data.attribution, "how_built": data.how_built(),
+                      **{k: v for k, v in provenance(data).items() if k not in ("indicator", "title", "unit")}}
     return json.dumps(body, ensure_ascii=False).encode("utf-8")
 
 

@@ -62,12 +62,16 @@ def _shares(table: pd.DataFrame, mode: str) -> pd.DataFrame:
 
 
 def aggregate(values, table: pd.DataFrame, kind: str, mode: str = "split",
-              weights=None) -> pd.DataFrame:
-    """Target values from source values: a frame with code, value, sources (count) and missing
-    (source codes without a value); ``attrs['trace']`` lists every (target, source) link used.
+              weights=None, ci=None) -> pd.DataFrame:
+    """Target values from source values: a frame with code, value, sources (count), missing
+    (source codes without a value) and ci95; ``attrs['trace']`` lists every (target, source) link
+    used.
 
     Rates and ratios need ``weights`` (a count per source code, e.g. population): they are
-    averaged weighted by ``weight * share``, never summed.
+    averaged weighted by ``weight * share``, never summed. For counts with published confidence
+    intervals ``ci`` (plus or minus, per source code), a target's interval is the root sum of
+    squares of its parts' (``share * ci``), which assumes the estimates are independent; a target
+    with a part lacking an interval gets none. Rates get none.
     """
     _check_kind(kind, values)
     src = _series(values, "values")
@@ -88,9 +92,41 @@ def aggregate(values, table: pd.DataFrame, kind: str, mode: str = "split",
         mode=mode)
     out = pd.DataFrame({"code": result["target_code"], "value": result["value"],
                         "sources": result["sources"].map(len), "missing": result["missing"]})
+    out["ci95"] = np.nan
+    if ci is not None and kind == "count":
+        c = _series(ci, "confidence intervals")
+        parts = links.assign(part=(links["source_code"].map(c) * links["share"]) ** 2)
+        rss = parts.groupby("target_code")["part"].agg(lambda p: np.sqrt(p.sum()) if p.notna().all()
+                                                       else np.nan)
+        out["ci95"] = out["code"].map(rss).where(out["value"].notna())
     out.attrs["trace"] = trace.sort_values(["target_code", "source_code"]).reset_index(drop=True)
     out.attrs.update({"kind": kind, "mode": mode,
                       "unused": sorted(set(src.index) - set(links["source_code"]))})
+    return out
+
+
+def aggregate_ratio(numerator, denominator, table: pd.DataFrame, mode: str = "split",
+                    scale: float = 100.0) -> pd.DataFrame:
+    """A ratio of two counts for targets: the numerator and the denominator are each summed
+    through ``table`` (as counts), then divided: ``scale * sum(n) / sum(d)``. This is how Nomis
+    computes a rate for a larger area; averaging the sources' ratios would not give it. Columns as
+    ``aggregate`` (missing: sources lacking either part), plus numerator and denominator; the
+    trace has both parts per link."""
+    n = aggregate(numerator, table, "count", mode)
+    d = aggregate(denominator, table, "count", mode)
+    n_attrs, d_attrs = n.attrs, d.attrs
+    n, d = n.copy(), d.copy()
+    n.attrs, d.attrs = {}, {}  # pandas compares attrs when merging: frames in them cannot be compared
+    both = n.merge(d[["code", "value", "missing"]], on="code", suffixes=("", "_d"))
+    value = np.where(both["value_d"] > 0, scale * both["value"] / both["value_d"], np.nan)
+    out = pd.DataFrame({"code": both["code"], "value": value, "sources": both["sources"],
+                        "missing": [sorted(set(a) | set(b)) for a, b in zip(both["missing"], both["missing_d"])],
+                        "ci95": np.nan, "numerator": both["value"], "denominator": both["value_d"]})
+    trace = n_attrs["trace"].rename(columns={"source_value": "numerator"})
+    trace["denominator"] = d_attrs["trace"]["source_value"].to_numpy()
+    out.attrs.update(n_attrs)
+    out.attrs["trace"] = trace
+    out.attrs["kind"] = "ratio"
     return out
 
 

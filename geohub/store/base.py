@@ -133,8 +133,9 @@ class Store(ABC):
         self.close()
 
     @abstractmethod
-    def transaction(self) -> AbstractContextManager[StoreWriter]:
-        """A writer whose changes are committed together on success and discarded on error."""
+    def transaction(self, *, revise: bool = True) -> AbstractContextManager[StoreWriter]:
+        """A writer whose changes are committed together on success and discarded on error.
+        The revision grows unless ``revise`` is false (memos of what the store already holds)."""
 
     @abstractmethod
     def revision(self) -> int:
@@ -212,7 +213,7 @@ class Store(ABC):
     @abstractmethod
     def indicator_values(self, indicator_id: str, *, level=None, vintage=None,
                          period=None) -> pd.DataFrame:
-        """Values (level, vintage, area_code, period, value, flag) of one indicator."""
+        """Values (level, vintage, area_code, period, value, flag, ci95) of one indicator."""
 
     @abstractmethod
     def area_values(self, area_code: str) -> pd.DataFrame:

@@ -15,7 +15,8 @@ import shapely
 from pyproj import CRS
 
 from geohub.errors import StoreError
-from geohub.store.schema import DESCRIPTIONS, INDEXES, SCHEMA_VERSION, STORAGE_SRID, TABLES
+from geohub.store.schema import (ADDED_COLUMNS, DESCRIPTIONS, INDEXES, SCHEMA_VERSION, STORAGE_SRID,
+                                 TABLES)
 from geohub.store.sql import SqlStore
 
 GPKG_APPLICATION_ID = 0x47504B47  # "GPKG"
@@ -95,6 +96,24 @@ class GeoPackageStore(SqlStore):
         if version > SCHEMA_VERSION:
             raise StoreError(f"{self.path} was written by a newer geohub (schema {version}).",
                              "Upgrade geohub to read it.")
+        if version < SCHEMA_VERSION:
+            self._migrate(version)
+
+    def _migrate(self, version: int) -> None:
+        """Bring an older store's schema up to date, in one transaction."""
+        kinds = {table: dict(columns) for table, columns in TABLES.items()}
+        c = self.conn
+        c.execute("BEGIN IMMEDIATE")
+        try:
+            for step in range(version + 1, SCHEMA_VERSION + 1):
+                for table, column in ADDED_COLUMNS.get(step, []):
+                    c.execute(f'ALTER TABLE "{table}" ADD COLUMN "{column}" {_TYPES[kinds[table][column]]}')
+            c.execute("UPDATE geohub_meta SET value = ? WHERE key = 'schema_version'",
+                      (str(SCHEMA_VERSION),))
+            c.execute("COMMIT")
+        except BaseException:
+            c.execute("ROLLBACK")
+            raise
 
     def _create_schema(self) -> None:
         srs = [

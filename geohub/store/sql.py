@@ -16,10 +16,10 @@ import pandas as pd
 import shapely
 
 from geohub.store.base import BoundarySet, Changes, Store, StoreWriter
-from geohub.store.schema import STORAGE_SRID, TABLES
+from geohub.store.schema import DERIVED_METHODS, STORAGE_SRID, TABLES
 
 AREA_COLUMNS = ["code", "name", "level", "vintage", "start_year", "end_year"]
-VALUE_COLUMNS = ["level", "vintage", "area_code", "period", "value", "flag"]
+VALUE_COLUMNS = ["level", "vintage", "area_code", "period", "value", "flag", "ci95"]
 REL_COLUMNS = ["source_level", "source_vintage", "source_code", "target_level", "target_vintage",
                "target_code", "share", "method"]
 
@@ -116,14 +116,18 @@ class SqlStore(Store):
         return int(frame["value"].iloc[0]) if len(frame) else 0
 
     @contextmanager
-    def transaction(self):
+    def transaction(self, *, revise: bool = True):
+        """A writer in one transaction. ``revise=False`` is for memos of what the store already
+        holds (derived relationships): they change no figure, so caches keyed on the revision
+        stay valid."""
         self._begin()
         writer = SqlWriter(self)
         try:
             yield writer
             cur = self.conn.cursor()
-            cur.execute(self._q("UPDATE geohub_meta SET value = ? WHERE key = 'revision'"),
-                        (str(self.revision() + 1),))
+            if revise:
+                cur.execute(self._q("UPDATE geohub_meta SET value = ? WHERE key = 'revision'"),
+                            (str(self.revision() + 1),))
             self._after_write(cur, writer.touched)
             cur.close()
             self._commit()
@@ -195,7 +199,8 @@ class SqlStore(Store):
         frame = self._query(f"SELECT {', '.join(columns)} FROM indicator_values{where} ORDER BY {order}",
                             params)
         frame["vintage"] = _nullable_int(frame["vintage"])
-        frame["value"] = pd.to_numeric(frame["value"], errors="coerce").astype(float)
+        for column in ("value", "ci95"):
+            frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
         return frame
 
     def indicator_values(self, indicator_id, *, level=None, vintage=None, period=None):
@@ -261,6 +266,14 @@ class SqlWriter(StoreWriter):
         old_names = dict(zip(old["code"], old["name"]))
         new_names = {c: _none_if_nan(n) for c, n in zip(areas["code"], areas["name"])}
         self._exec("DELETE FROM areas WHERE level = ? AND vintage = ?", (level, int(vintage)))
+        # Relationships derived from the old boundaries (or, for centroids, from any) go with them.
+        marks = ", ".join("?" * len(DERIVED_METHODS))
+        if level == "msoa":
+            self._exec(f"DELETE FROM relationships WHERE method IN ({marks})", DERIVED_METHODS)
+        else:
+            self._exec(f"DELETE FROM relationships WHERE method IN ({marks})"
+                       " AND (source_level = ? OR target_level = ?)", (*DERIVED_METHODS, level, level))
+        self.touched.add("relationships")
         geoms = self.store._encode_geoms(np.asarray(areas.geometry.values))
         starts = areas["start_year"] if "start_year" in areas else [None] * len(areas)
         ends = areas["end_year"] if "end_year" in areas else [None] * len(areas)
@@ -312,10 +325,12 @@ class SqlWriter(StoreWriter):
         self._exec("INSERT INTO indicators (id, title, unit, kind, source, licence, metadata,"
                    " import_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                    tuple(meta.get(k) for k in core) + (json.dumps(extra, default=str), import_id))
-        rows = [(meta["id"], lvl, int(vin), code, str(period), _none_if_nan(value), _none_if_nan(flag))
-                for lvl, vin, code, period, value, flag in zip(
+        ci = values["ci95"] if "ci95" in values else [None] * len(values)
+        rows = [(meta["id"], lvl, int(vin), code, str(period), _none_if_nan(value), _none_if_nan(flag),
+                 _none_if_nan(c))
+                for lvl, vin, code, period, value, flag, c in zip(
                     values["level"], values["vintage"], values["area_code"], values["period"],
-                    values["value"], values["flag"])]
+                    values["value"], values["flag"], ci)]
         self._many("INSERT INTO indicator_values (indicator, level, vintage, area_code, period,"
-                   " value, flag) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+                   " value, flag, ci95) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
         return len(rows)

@@ -81,19 +81,33 @@ def indicator_values(indicator_id):
 
 
 def _values_payload(req: MapRequest) -> bytes:
+    from geohub.indicators.values import flag_meaning
+    from geohub.maps.exports import provenance, published_values
     data = map_builder().build(req)
-    values = [{"code": r.code, "name": r.name, "value": _clean(r.value), "flag": r.flag}
-              for r in data.table.itertuples()]
+    shown = published_values(data)
+    values = [{"code": r.code, "name": r.name, "value": _clean(v if not hasattr(v, "item") else v.item()),
+               "ci95": _clean(r.ci95), "flag": r.flag, "flag_meaning": flag_meaning(r.flag),
+               "note": r.note if isinstance(r.note, str) else None, "text": data.area_text(r)}
+              for r, v in zip(data.table.itertuples(), shown.astype(object).where(shown.notna(), None))]
     payload = {"indicator": {k: data.indicator.get(k) for k in ("id", "title", "unit", "kind",
                                                                 "source", "licence")},
                "level": data.level, "vintage": data.vintage, "period": data.period,
-               "periods": data.periods, "values": values, "bridged": data.bridged}
+               "periods": data.periods, "values": values, "bridged": data.bridged,
+               "provenance": provenance(data), "flags": data.flag_key()}
     if data.aggregation:
         agg = data.aggregation
+        names = dict(zip(data.table["code"], data.table["name"]))
+        sources = dict(zip(*map_builder().codes_names(agg["from_level"], agg["from_vintage"])))
+        trace = agg["trace"].assign(target_name=lambda t: t["target_code"].map(names),
+                                    source_name=lambda t: t["source_code"].map(sources))
         payload["aggregated"] = {
             "from_level": agg["from_level"], "from_vintage": agg["from_vintage"], "mode": agg["mode"],
-            "method": agg["method"], "sliver_tolerance": agg["tolerance"], "weight": agg["weight"],
-            "trace": agg["trace"].replace({np.nan: None}).to_dict("records")}
+            "method": agg["method"], "rule": agg["rule"], "notes": agg["notes"],
+            "how_built": data.how_built(), "weight": agg["weight"], "weight_title": agg["weight_title"],
+            "weight_period": agg["weight_period"], "parts": agg["parts"], "warnings": agg["warnings"],
+            "ci_note": agg["ci_note"], "sliver_tolerance": agg["tolerance"],
+            "counted_in_several": [{"code": c, "name": n, "in": t} for c, n, t in agg["shared"]],
+            "trace": trace.replace({np.nan: None}).to_dict("records")}
     return json_body(payload)
 
 

@@ -14,7 +14,7 @@ from geohub.geography.levels import LEVELS, get_level
 from geohub.geography.search import group_point_hits, parse_point, search_names
 from geohub.maps.choropleth import lonlat_bounds, render_area_map, render_map, render_overlap_map
 from geohub.maps.classify import SCHEMES
-from geohub.maps.model import MapRequest, format_value, level_choices
+from geohub.maps.model import MapRequest, display_decimals, format_value, level_choices
 from geohub.maps.palettes import OVERLAY_ORDER, PALETTES
 from geohub.overlaps import DEFAULT_TOLERANCE
 from geohub.web.api import overlap_data, vintage_arg
@@ -96,10 +96,12 @@ def home():
     store = get_store()
     q = (request.args.get("q") or "").strip()
     found = search(q) if q else {"point": None, "results": []}
+    metas = store.indicators()
     return render_template("home.html", sets=store.boundary_sets(), levels=level_choices(store),
                            governance={lv.name for lv in LEVELS if lv.governance},
-                           indicators=store.indicators(), q=q, results=found["results"],
-                           point=found["point"])
+                           indicators=[m for m in metas if m.get("levels")],
+                           unmatched=[m for m in metas if not m.get("levels")], q=q,
+                           results=found["results"], point=found["point"])
 
 
 def value_rows(data) -> list[dict]:
@@ -136,8 +138,10 @@ def vintage_reasons(data) -> dict[int, str]:
 
 def render_map_page(req: MapRequest, refused=None) -> str:
     data, parts = rendered_map(req)
+    picker = map_builder().weight_picker(data.indicator, data.request.weight)
     controls = {"levels": level_choices(get_store()), "schemes": SCHEMES, "palettes": PALETTES,
                 "overlays": [(o, get_level(o).plural) for o in OVERLAY_ORDER],
+                "weights": picker[0] if picker else None, "weight": picker[1] if picker else None,
                 "vintage_reasons": vintage_reasons(data)}
     query = data.request.query(level=data.level, vintage=data.vintage, period=data.period)
     from geohub.web.embeds import embed_code, oembed_link  # embeds imports this module
@@ -216,7 +220,8 @@ def area_page(code):
                                               zip(targets["target_code"], targets["share"])]})
     metas = {m["id"]: m for m in store.indicators()}
     values = [{"id": row.indicator, "title": metas[row.indicator]["title"], "period": row.period,
-               "text": format_value(row.value, metas[row.indicator].get("unit"), row.flag)}
+               "text": format_value(row.value, metas[row.indicator].get("unit"), row.flag, ci=row.ci95,
+                                    decimals=display_decimals(metas[row.indicator]))}
               for row in store.area_values(code).itertuples() if row.indicator in metas]
     geo = area.to_crs(4326)
     shape = json.loads(geo[["code", "geometry"]].to_json(drop_id=True))
