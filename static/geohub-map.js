@@ -92,6 +92,31 @@
     });
   }
 
+  /* Where an area's profile lives: the page says so on the map's frame (data-area-url). */
+  function profileUrl(map, code) {
+    var frame = map.getContainer().closest("[data-area-url]");
+    return frame ? frame.dataset.areaUrl + encodeURIComponent(code) : null;
+  }
+
+  /* Each area's shape is named for assistive technology ("Leeds: 798,786 people") and, where it
+     has a profile, is a link reached by Tab that opens it with Enter; focus shows its tooltip. */
+  function describe(shape, area, code, profile) {
+    var node = shape.getElement();
+    if (!node) { return; }
+    node.setAttribute("aria-label", (area ? area.n : code) + ": " + (area ? area.t : "No data"));
+    if (profile) {
+      node.setAttribute("role", "link");
+      node.setAttribute("tabindex", "0");
+      node.addEventListener("keydown", function (event) {
+        if (event.key === "Enter") { global.location.href = profile; }
+      });
+      node.addEventListener("focus", function () { shape.openTooltip(shape.getCenter()); });
+      node.addEventListener("blur", function () { shape.closeTooltip(); });
+    } else {
+      node.setAttribute("role", "img");
+    }
+  }
+
   /* Outlines always above the choropleth, whichever file arrives first: their own pane. */
   function outlinePane(map) {
     if (!map.getPane("geohubOutlines")) {
@@ -112,9 +137,14 @@
         },
         onEachFeature: function (feature, shape) {
           var code = feature.properties.code;
-          shape.bindTooltip(function () { return tooltip(options.areas[code], code); }, {sticky: true});
+          var area = options.areas[code];
+          shape.bindTooltip(function () { return tooltip(area, code); },
+                            {sticky: true, direction: "auto", className: "geohub-tip"});
           shape.on("mouseover", function () { shape.setStyle({weight: 2.5}); shape.bringToFront(); });
           shape.on("mouseout", function () { layer.resetStyle(shape); });
+          var profile = profileUrl(map, code);
+          if (profile) { shape.on("click", function () { global.location.href = profile; }); }
+          shape.on("add", function () { describe(shape, area, code, profile); });
         }
       });
       source(options).then(function (data) { layer.addData(features(data)); settle(); })

@@ -98,7 +98,7 @@ def parse_vintage(value) -> int:
         return 2000 + int(text)
     if re.fullmatch(r"(19|20)\d{2}", text):
         return int(text)
-    raise InputError(f"Vintage {value!r} is not a year.", "Give the boundary year, e.g. --vintage 2021.")
+    raise InputError(f"Vintage {value!r} is not a year.", "Give the boundary year, e.g. 2021.")
 
 
 def nests_lads(source_level: str | None, target_level: str | None) -> bool:

@@ -2,13 +2,16 @@
 core, render."""
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 from flask import Blueprint, current_app, render_template, request, url_for
 from markupsafe import Markup
 
-from geohub.errors import NotFound
+from geohub.errors import GeohubError, NotFound
 from geohub.geography.levels import LEVELS, get_level
 from geohub.io.geojson import feature_collection
+from geohub.geography.search import group_point_hits, parse_point, search_names
 from geohub.maps.choropleth import lonlat_bounds, render_area_map, render_map, render_overlap_map
 from geohub.maps.classify import SCHEMES
 from geohub.maps.model import MapRequest, display_decimals, format_value, level_choices
@@ -36,9 +39,21 @@ def static_url():
     return url_for("static", filename="")
 
 
+# Folium's header declares the charset again and a viewport that forbids zooming
+# (maximum-scale=1.0, user-scalable=no: WCAG 1.4.4); our pages declare both themselves.
+_FOLIUM_METAS = re.compile(r"<meta\s+(?:http-equiv=\"content-type\"|name=\"viewport\")[^>]*>",
+                           re.IGNORECASE)
+
+
+def page_head(header: str) -> str:
+    """Folium's header without its charset and viewport <meta> elements."""
+    return _FOLIUM_METAS.sub("", header)
+
+
 def page_parts(parts, nonce: str | None = None):
-    """A rendered map's parts for a template, with CSP nonces on Folium's scripts and styles."""
-    return {"header": Markup(with_nonce(parts.header, nonce)), "html": Markup(parts.html),
+    """A rendered map's parts for a template, with CSP nonces on Folium's scripts and styles, and
+    without Folium's own charset and (zoom-forbidding) viewport declarations."""
+    return {"header": Markup(with_nonce(page_head(parts.header), nonce)), "html": Markup(parts.html),
             "script": Markup(with_nonce(parts.script, nonce)), "legend": Markup(parts.legend)}
 
 
@@ -53,22 +68,56 @@ def directory():
     return app_cache().get("directory", build)
 
 
+def point_index():
+    """The rtree index of every stored area (shared with the API's /lookup)."""
+    from geohub.web.api import PointIndex
+    return app_cache().get("point-index", lambda: PointIndex(get_store()))
+
+
+def search(q: str) -> dict:
+    """Search results for the home page: a point (coordinates) lists every area containing it;
+    anything else is matched against names and codes."""
+    point = parse_point(q)
+    if point is not None:
+        hits = group_point_hits(point_index().lookup(point.lon, point.lat))
+        return {"point": point, "results": _labelled(hits)}
+    found = search_names(directory(), q)
+    return {"point": None, "results": _labelled(found.to_dict("records"))}
+
+
+def _labelled(rows: list[dict]) -> list[dict]:
+    for r in rows:
+        r["level_label"] = get_level(r["level"]).label
+    return rows
+
+
 @bp.get("/")
 def home():
     store = get_store()
     q = (request.args.get("q") or "").strip()
-    results = []
-    if q:
-        found = directory()
-        hit = found["code"].str.upper().str.contains(q.upper(), regex=False) | found["name"].fillna(
-            "").str.lower().str.contains(q.lower(), regex=False)
-        results = found[hit].drop_duplicates(["code", "level"]).sort_values(["level", "code"]).head(100)
-        results = results.to_dict("records")
+    found = search(q) if q else {"point": None, "results": []}
     metas = store.indicators()
     return render_template("home.html", sets=store.boundary_sets(), levels=level_choices(store),
                            governance={lv.name for lv in LEVELS if lv.governance},
                            indicators=[m for m in metas if m.get("levels")],
-                           unmatched=[m for m in metas if not m.get("levels")], q=q, results=results)
+                           unmatched=[m for m in metas if not m.get("levels")], q=q,
+                           results=found["results"], point=found["point"])
+
+
+def value_rows(data) -> list[dict]:
+    """The map's values as table rows (highest first, no data last), each with its colour class
+    as the legend names it: the "Table" view of the map."""
+    legend = data.legend()
+    rows = []
+    for row, cls in zip(data.table.itertuples(), data.classification.classes):
+        missing = row.value is None or pd.isna(row.value)
+        key = legend[-1] if cls < 0 else legend[int(cls)]
+        rows.append({"code": row.code, "name": row.name or row.code, "value": row.value,
+                     "sort": "" if missing else repr(float(row.value)),
+                     "text": data.format_value(row.value, row.flag),
+                     "colour": key["colour"], "label": key["label"]})
+    return sorted(rows, key=lambda r: (r["sort"] == "", -(float(r["sort"]) if r["sort"] else 0),
+                                       r["name"]))
 
 
 def rendered_map(req: MapRequest):
@@ -77,26 +126,70 @@ def rendered_map(req: MapRequest):
     return data, render_map(data, topology_url=topology_url, static_url=static_url(), tiles=_tiles())
 
 
+def vintage_reasons(data) -> dict[int, str]:
+    """Boundary years the map's controls offer but cannot draw, with the reason shown beside them:
+    values stored on one year's codes are carried forward through the code history, never back."""
+    stored = (data.indicator.get("levels") or {}).get(data.level)
+    if data.aggregation or stored is None:
+        return {}
+    return {y: f"values are on {stored} codes and are not carried back" for y in data.vintages
+            if y < int(stored)}
+
+
+def render_map_page(req: MapRequest, refused=None) -> str:
+    data, parts = rendered_map(req)
+    picker = map_builder().weight_picker(data.indicator, data.request.weight)
+    controls = {"levels": level_choices(get_store()), "schemes": SCHEMES, "palettes": PALETTES,
+                "overlays": [(o, get_level(o).plural) for o in OVERLAY_ORDER],
+                "weights": picker[0] if picker else None, "weight": picker[1] if picker else None,
+                "vintage_reasons": vintage_reasons(data)}
+    query = data.request.query(level=data.level, vintage=data.vintage, period=data.period)
+    from geohub.web.embeds import embed_code, oembed_link  # embeds imports this module
+    return render_template("map.html", data=data, req=data.request,
+                           map=page_parts(parts, NONCE_PLACEHOLDER), controls=controls,
+                           query=query, embed=embed_code(req.indicator, query, data.title),
+                           table=value_rows(data), refused=refused,
+                           oembed=oembed_link(req.indicator, query))
+
+
+def fallback_request(indicator: str, args) -> MapRequest | None:
+    """The nearest map that can be drawn when the asked-for one is refused: the same settings
+    without the boundary year and period, then the same level, then the indicator's default."""
+    keep = {k: v for k, v in args.items() if k not in ("vintage", "period", "k", "breaks")}
+    for attempt in (keep, {"level": args.get("level")} if args.get("level") else None, {}):
+        if attempt is None:
+            continue
+        try:
+            req = MapRequest.from_args(indicator, attempt)
+            map_builder().build(req)
+            return req
+        except GeohubError:
+            continue
+    return None
+
+
 @bp.get("/maps/<indicator>")
 def map_page(indicator):
     """The map page, rendered once per state and store revision for every worker (the cached
-    HTML carries a placeholder nonce, replaced per response)."""
-    req = canonical(MapRequest.from_args(indicator, request.args))
-
-    def render():
-        data, parts = rendered_map(req)
-        picker = map_builder().weight_picker(data.indicator, data.request.weight)
-        controls = {"levels": level_choices(get_store()), "schemes": SCHEMES, "palettes": PALETTES,
-                    "overlays": [(o, get_level(o).plural) for o in OVERLAY_ORDER],
-                    "weights": picker[0] if picker else None, "weight": picker[1] if picker else None}
-        query = data.request.query(level=data.level, vintage=data.vintage, period=data.period)
-        from geohub.web.embeds import embed_code, oembed_link  # embeds imports this module
-        return render_template("map.html", data=data, req=data.request,
-                               map=page_parts(parts, NONCE_PLACEHOLDER), controls=controls,
-                               query=query, embed=embed_code(indicator, query, data.title),
-                               oembed=oembed_link(indicator, query))
+    HTML carries a placeholder nonce, replaced per response). A map that cannot be drawn is
+    refused in words above a working form, with the nearest map that can be drawn below it."""
     # The embed panel says which sites may embed, so the policy is part of the cache key.
-    return cached_page("map-page", (req, tuple(embed_partners(current_app))), render)
+    partners = tuple(embed_partners(current_app))
+    try:
+        req = canonical(MapRequest.from_args(indicator, request.args))
+        return cached_page("map-page", (req, partners), lambda: render_map_page(req))
+    except GeohubError as error:
+        refused = {"message": error.message, "hint": error.hint}
+
+        def render_refused():
+            fallback = fallback_request(indicator, request.args)
+            if fallback is None:
+                raise error
+            return render_map_page(fallback, refused)
+        asked = (indicator, tuple(sorted(request.args.items(multi=True))), error.message, partners)
+        response = cached_page("map-page-refused", asked, render_refused)
+        response.status_code = error.status
+        return response
 
 
 @bp.get("/areas/<code>")
