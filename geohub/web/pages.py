@@ -179,16 +179,17 @@ def map_page(indicator):
         req = canonical(MapRequest.from_args(indicator, request.args))
         return cached_page("map-page", (req, partners), lambda: render_map_page(req))
     except GeohubError as error:
-        refused = {"message": error.message, "hint": error.hint}
+        failure = error  # the name 'error' is unbound once the except block ends
+        refused = {"message": failure.message, "hint": failure.hint}
 
         def render_refused():
             fallback = fallback_request(indicator, request.args)
             if fallback is None:
-                raise error
+                raise failure
             return render_map_page(fallback, refused)
-        asked = (indicator, tuple(sorted(request.args.items(multi=True))), error.message, partners)
+        asked = (indicator, tuple(sorted(request.args.items(multi=True))), failure.message, partners)
         response = cached_page("map-page-refused", asked, render_refused)
-        response.status_code = error.status
+        response.status_code = failure.status
         return response
 
 
