@@ -145,6 +145,7 @@ def test_every_size_and_format_is_an_editable_accessible_file(maps, name, tmp_pa
         assert "Population mid-2020" in root.find(f"{SVG}desc").text
         if name == "cauth":
             assert root.find(f".//{SVG}g[@id='context-outline']") is not None
+            assert "West Midlands" in texts                        # names are text too
 
         pdf = tmp_path / f"{name}-{size}.pdf"
         pdf.write_bytes(render(data, "pdf", options, context))

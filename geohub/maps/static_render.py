@@ -26,7 +26,6 @@ matplotlib.use("Agg")  # no display: rendering happens on the server
 
 import numpy as np  # noqa: E402
 import shapely  # noqa: E402
-from matplotlib import patheffects  # noqa: E402
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.collections import PathCollection  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
@@ -334,13 +333,17 @@ def _draw(data: MapData, options: PrintOptions, context: MapContext | None) -> F
             label = ax.text(point.x, point.y, _label_text(row["name"] or row["code"]),
                             ha="center", va="center", fontsize=st["label"], color=TEXT_COLOUR,
                             linespacing=1.05, zorder=5, gid=f"label-{row['code']}",
-                            path_effects=[patheffects.withStroke(linewidth=2.2, foreground="white")])
+                            # A light box, not a stroked halo: path effects turn SVG and PDF
+                            # text into outlines, and the names must stay editable text.
+                            bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "alpha": 0.7,
+                                  "edgecolor": "none"})
             size = label.get_window_extent(renderer)
             w, h, pad = size.width, size.height, 0.6 * fig.dpi * st["label"] / 72
+            box_pad = 0.25 * fig.dpi * st["label"] / 72   # the light box around the name, and a gap
             for dx, dy in ((0, 0), (0, h / 2 + 2 * pad), (0, -h / 2 - 2 * pad),
                            (w / 2 + 2 * pad, 0), (-w / 2 - 2 * pad, 0)):
                 label.set_position(to_data.transform((px + dx, py + dy)))
-                where = label.get_window_extent(renderer).expanded(1.04, 1.08)
+                where = label.get_window_extent(renderer).padded(box_pad)
                 if (frame.x0 <= where.x0 and where.x1 <= frame.x1 and frame.y0 <= where.y0
                         and where.y1 <= frame.y1 and not any(where.overlaps(t) for t in taken)):
                     break
