@@ -3,7 +3,11 @@
 Schemes: ``quantiles``, ``equal_interval``, ``natural_breaks`` (Fisher–Jenks) and ``user`` (breaks
 given). Missing values get no class (-1): they are drawn in their own colour and legend entry.
 
-mapclassify is imported by ``classify()`` on its first call, not with this module: its import
+Quantiles, equal intervals and user breaks are computed here exactly as mapclassify computes them
+(``_arithmetic_bins``; tests/test_classify.py checks they are equal), so only natural breaks (and
+the odd case mapclassify treats specially) need mapclassify itself.
+
+mapclassify is imported by ``classify()`` when it needs it, not with this module: its import
 (scipy, scikit-learn, numba compiling its kernels) takes seconds, and the web app imports this
 module at start-up (pages for ``SCHEMES``, the map model for ``classify``). The first map a process
 classifies pays that import instead, through ``load_mapclassify()``, which keeps mapclassify's numba
@@ -95,6 +99,48 @@ def parse_breaks(text: str | None) -> list[float] | None:
         raise InputError(f"Breaks {text!r} are not numbers.", "Give them as breaks=10,20,30.") from exc
 
 
+def _percentile(ordered: np.ndarray, per: float) -> float:
+    """scipy.stats.scoreatpercentile(..., interpolation_method="fraction"), term for term."""
+    idx = per / 100.0 * (len(ordered) - 1)
+    i = int(idx)
+    if i == idx:
+        return ordered[i]
+    weights = np.array([(i + 1 - idx), (idx - i)], float)
+    return np.add.reduce(ordered[i:i + 2] * weights) / weights.sum()
+
+
+def _arithmetic_bins(scheme: str, data: np.ndarray, k: int, breaks) -> np.ndarray | None:
+    """The bins mapclassify gives for the schemes that are plain arithmetic (Quantiles,
+    EqualInterval, UserDefined), computed as it computes them, so that a map that needs no
+    Fisher-Jenks does not import mapclassify (scipy, scikit-learn, matplotlib: seconds per
+    process). None: ask mapclassify (natural breaks, and the cases it treats specially).
+    tests/test_classify.py checks these equal mapclassify's own, bins and classes."""
+    if scheme == "user":
+        if not breaks:
+            return None
+        bins = np.array(sorted(set(breaks)), dtype=float)
+        return np.append(bins, data.max()) if bins[-1] < data.max() else bins
+    k = min(k, len(np.unique(data)))
+    if k < 2:
+        return None
+    if scheme == "quantiles":  # mapclassify.classifiers.quantile
+        w = 100.0 / k
+        p = np.arange(w, 100 + w, w)
+        if p[-1] > 100.0:
+            p[-1] = 100.0
+        ordered = np.sort(data)
+        return np.unique(np.array([_percentile(ordered, pct) for pct in p]))
+    if scheme == "equal_interval":  # mapclassify.EqualInterval._set_bins
+        max_y, min_y = max(data), min(data)
+        width = (max_y - min_y) * 1.0 / k
+        cuts = np.arange(min_y + width, max_y + width, width)
+        if len(cuts) > k:
+            cuts = cuts[0:k]
+        cuts[-1] = max_y
+        return cuts.copy()
+    return None
+
+
 def classify(values, scheme: str = DEFAULT_SCHEME, k: int = DEFAULT_K,
              breaks: list[float] | None = None) -> Classification:
     """Classes of ``values`` (NaN = missing) by ``scheme`` into ``k`` classes (or ``breaks``)."""
@@ -107,8 +153,13 @@ def classify(values, scheme: str = DEFAULT_SCHEME, k: int = DEFAULT_K,
     classes = np.full(len(x), -1, dtype=int)
     if not present.any():
         return Classification(scheme, (), classes, None)
-    mapclassify = load_mapclassify()  # here, not at module level: see the module docstring
     data = x[present]
+    fast = _arithmetic_bins(scheme, data, int(k), breaks)
+    if fast is not None:
+        bins = fast
+        classes[present] = np.searchsorted(bins, data, side="left")  # mapclassify's bin1d: (lo, hi]
+        return Classification(scheme, tuple(float(b) for b in bins), classes, float(data.min()))
+    mapclassify = load_mapclassify()  # here, not at module level: see the module docstring
     if scheme == "user":
         if not breaks:
             raise InputError("User-defined classes need breaks.", "Give them as breaks=10,20,30.")
