@@ -57,11 +57,11 @@ def test_a_weight_that_names_no_indicator_is_refused(client):
     # employed is a count too; a rate would take a weight, which must then be a stored indicator.
     from geohub.web.cached import canonical
     from geohub.maps.model import MapRequest
-    from geohub.errors import InputError
+    from geohub.errors import NotFound
     with client.application.test_request_context():
         req = MapRequest("pop", weight="x")
         assert canonical(req).weight is None
-        with pytest.raises(InputError):
+        with pytest.raises(NotFound, match="no indicator"):
             canonical(MapRequest("rate-free", weight="../../x"))
 
 

@@ -60,8 +60,7 @@ def canonical(req):
         if kinds.get(req.indicator) == "count":
             changes["weight"] = None
         elif req.weight not in kinds:
-            raise InputError(f"weight={req.weight[:80]!r} is not an indicator in the store.",
-                             "Weight by a count indicator on the same areas, e.g. weight=pop.")
+            get_store().indicator(req.weight[:80])   # NotFound, naming the indicators there are
     if len(set(req.overlays)) != len(req.overlays):
         changes["overlays"] = tuple(dict.fromkeys(req.overlays))
     return replace(req, **changes) if changes else req
