@@ -174,13 +174,15 @@
       var wanted = {};
       options.codes.forEach(function (code) { wanted[code] = true; });
       var s = options.style;
+      var filled = Boolean(s.fill);   // the overlap map fills them; map pages outline them
       var layer = L.geoJSON(null, {
         interactive: false,
-        pane: outlinePane(map),
+        pane: filled ? "overlayPane" : outlinePane(map),
         filter: function (feature) { return wanted[feature.properties.code] === true; },
         style: function () {
-          return {fill: false, color: s.color, weight: s.weight, dashArray: "2 6", opacity: 1,
-                  className: "geohub-marked geohub-marked-" + options.level};
+          return {fill: filled, fillColor: s.fill, fillOpacity: 0.85, color: s.color, weight: s.weight,
+                  dashArray: filled ? null : "2 6", opacity: 1,
+                  className: "geohub-marked geohub-marked-" + options.level + (filled ? " geohub-several" : "")};
         }
       });
       source(options).then(function (data) { layer.addData(features(data)); settle(); })

@@ -195,3 +195,14 @@ def test_comparison_chart_in_the_browser(chromium, base_url):
         assert [u for u in requests if not u.startswith(base_url)] == []
     finally:
         context.close()
+
+
+def test_overlap_map_fills_the_councils_in_two_leps(chromium, base_url):
+    context, page = open_page(chromium, base_url + PAGES["overlaps"], 1280, 800)
+    try:
+        several = page.locator("path.geohub-several")
+        assert several.count() == 7
+        assert {several.nth(i).get_attribute("fill").lower() for i in range(7)} == {"#f6a800"}
+        assert page.locator(".leaflet-control-container .geohub-legend", has_text="in two or more").is_visible()
+    finally:
+        context.close()

@@ -93,3 +93,17 @@ def legend_entries(names: list[str], reference: str | None = None) -> list[dict]
     if reference:
         rows.append({"name": reference, "colour": REFERENCE_COLOUR, "dashed": True})
     return rows
+
+
+def sparkline(values: list[float | None], label: str, width: int = 120, height: int = 32) -> str:
+    """A tiny line over equally spaced periods (gaps where a value is None), named by ``label``."""
+    known = [v for v in values if v is not None]
+    lo, hi = (min(known), max(known)) if known else (0.0, 1.0)
+    span = (hi - lo) or 1.0
+    step = (width - 8) / max(len(values) - 1, 1)
+    points = [f"{4 + i * step:.1f},{4 + (height - 8) * (1 - (v - lo) / span):.1f}"
+              for i, v in enumerate(values) if v is not None]
+    return (f'<svg class="sparkline" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+            f'role="img" aria-label="{escape(label)}" xmlns="http://www.w3.org/2000/svg">'
+            f'<title>{escape(label)}</title><polyline points="{" ".join(points)}" fill="none" '
+            f'stroke="{SERIES_COLOURS[0]}" stroke-width="2"/></svg>')

@@ -165,6 +165,10 @@ def boundary_lines(*vintages) -> list[str]:
     return list(dict.fromkeys(boundary_attribution(int(v) if v else None) for v in vintages))
 
 
+# The overlap map's fill for sources in two or more targets: amber, apart from every outline colour.
+SEVERAL_FILL = "#f6a800"
+
+
 def render_overlap_map(source, target, marked: list[str], *, topology_url,
                        static_url: str = "/static") -> RenderedMap:
     """Outlines of two levels, ``(level, vintage, bounds_4326)`` each, with the sources that lie in
@@ -180,16 +184,19 @@ def render_overlap_map(source, target, marked: list[str], *, topology_url,
     TopoLayer("overlay", html.escape(get_level(target[0]).plural), {
         "url": topology_url(target[0], target[1]), "level": target[0], "style": style,
         "legend": legend_id}).add_to(fmap)
-    if marked:
-        TopoLayer("marked", html.escape(f"In two or more {get_level(target[0]).plural}"), {
+    several = f"{get_level(source[0]).plural} in two or more {get_level(target[0]).plural}"
+    if marked:  # filled in a colour of their own, beneath the outlines (the choropleth's marks stay lines)
+        TopoLayer("marked", html.escape(several), {
             "url": topology_url(source[0], source[1]), "codes": marked,
-            "style": {**style, "weight": style["weight"] + 2}, "level": target[0]}).add_to(fmap)
+            "style": {**style, "weight": 1.5, "color": OUTLINE_COLOUR, "fill": SEVERAL_FILL},
+            "level": target[0]}).add_to(fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)
     localise(fmap, static_url)
     overlays = [{"level": lv, "label": get_level(lv).plural, "color": st["color"], "dash": st["dashArray"],
                  "weight": st["weight"]} for lv, st in ((source[0], plain), (target[0], style))]
     legend = _TEMPLATES.get_template("legend.html").render(
-        legend_id=legend_id, title="Boundaries", unit=None, rows=[],
+        legend_id=legend_id, title="Boundaries", unit=None,
+        rows=[{"colour": SEVERAL_FILL, "label": several, "count": len(marked)}] if marked else [],
         overlays=overlays)
     return _page_parts(fmap, legend)
 

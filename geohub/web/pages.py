@@ -13,6 +13,7 @@ from geohub.geography.levels import LEVELS, get_level
 from geohub.io.geojson import feature_collection
 from geohub.geography.search import group_point_hits, parse_point, search_names
 from geohub.maps.choropleth import lonlat_bounds, render_area_map, render_map, render_overlap_map
+from geohub.maps.charts import sparkline
 from geohub.maps.classify import SCHEMES
 from geohub.maps.model import MapRequest, display_decimals, format_value, level_choices
 from geohub.maps.palettes import OVERLAY_ORDER, PALETTES
@@ -193,6 +194,51 @@ def map_page(indicator):
         return response
 
 
+def profile_row(meta: dict, code: str) -> dict | None:
+    """One indicator on an area's profile: its latest value with period and unit, England's value,
+    the area's rank among its level, and a small chart of its periods (None: no value here)."""
+    from geohub.web.compare import ENGLAND, area_level, level_values
+    try:
+        level, _ = area_level(code, set(meta["levels"]))
+    except GeohubError:
+        return None
+    periods = list(meta.get("periods") or [])
+    series, latest, refused = {}, None, None
+    for period in periods:
+        try:
+            table = level_values(meta["id"], level, period)
+        except GeohubError as error:
+            refused = error.message
+            continue
+        value, flag = table.get(code, (None, None))
+        if value is not None and not pd.isna(value):
+            series[period] = float(value)
+            latest = (period, value, flag, table)
+    if latest is None:
+        return {"id": meta["id"], "title": meta["title"], "level": level, "period": None,
+                "text": refused or "No value for this area", "england": "", "rank": "",
+                "chart": None}
+    period, value, flag, table = latest
+    decimals = display_decimals(meta)
+    others = [v for v, _ in table.values() if v is not None and not pd.isna(v)]
+    rank = 1 + sum(1 for v in others if v > value)
+    england = ""
+    try:
+        e_value, e_flag = level_values(meta["id"], ENGLAND[1], period).get(ENGLAND[0], (None, None))
+        if e_value is not None and not pd.isna(e_value):
+            england = format_value(e_value, meta.get("unit"), e_flag, decimals=decimals)
+    except GeohubError:
+        pass
+    chart = None
+    if len(series) > 1:
+        chart = Markup(sparkline([series.get(p) for p in periods],
+                                 f"{meta['title']}: {periods[0]} to {periods[-1]}"))
+    return {"id": meta["id"], "title": meta["title"], "level": level, "period": period,
+            "text": format_value(value, meta.get("unit"), flag, decimals=decimals),
+            "england": england, "rank": f"{rank} of {len(others)} {get_level(level).plural.lower()}",
+            "chart": chart}
+
+
 @bp.get("/areas/<code>")
 def area_page(code):
     store = get_store()
@@ -210,11 +256,14 @@ def area_page(code):
         live_to = int(first["end_year"]) if pd.notna(first["end_year"]) else vintage
         area = store.areas(level, live_to, codes=[code])
         vintage = live_to
-    memberships = []
+    memberships, seen = [], set()
     for other in [lv.name for lv in LEVELS if lv.governance and lv.name != level]:
         for year in sorted({s.vintage for s in store.boundary_sets() if s.level == other}):
             bset, _ = store.resolve_set(other, year)
             at = vintage if vintage in bset.years else year
+            if (other, at) in seen:   # two sets answering for the same year: one row
+                continue
+            seen.add((other, at))
             table = builder.relationship((level, vintage), (other, at))
             targets = table[table["source_code"] == code]
             names = dict(zip(*builder.codes_names(other, at)))
@@ -222,17 +271,29 @@ def area_page(code):
                 memberships.append({"level": get_level(other).label, "vintage": at,
                                     "areas": [(t, names.get(t) or t, s) for t, s in
                                               zip(targets["target_code"], targets["share"])]})
-    metas = {m["id"]: m for m in store.indicators()}
-    values = [{"id": row.indicator, "title": metas[row.indicator]["title"], "period": row.period,
-               "text": format_value(row.value, metas[row.indicator].get("unit"), row.flag, ci=row.ci95,
-                                    decimals=display_decimals(metas[row.indicator]))}
-              for row in store.area_values(code).itertuples() if row.indicator in metas]
+    values = [profile_row(meta, code) for meta in store.indicators() if meta.get("levels")]
+    values = [v for v in values if v is not None]
     geo = area.to_crs(4326)
     shape = feature_collection(geo[["code", "geometry"]])
     parts = render_area_map(shape, geo.total_bounds, static_url=static_url(), vintage=vintage)
     return render_template("area.html", code=code, name=first["name"], level=get_level(level),
                            vintage=vintage, sets=rows.to_dict("records"), memberships=memberships,
                            values=values, map=page_parts(parts))
+
+
+_NATIONS = {"E": "English", "W": "Welsh", "S": "Scottish", "N": "Northern Irish"}
+
+
+def coverage(report: dict, source: dict, target) -> dict:
+    """The overlap summary counted only where the target level exists (LEPs: England), so that
+    Welsh, Scottish and Northern Irish councils are not counted as lying in no LEP."""
+    nations = {prefix[:1] for prefix in target.entities}
+    codes = map_builder().codes_names(source["level"], source["vintage"])[0]
+    scope = [c for c in codes if c[:1] in nations]
+    adjective = " and ".join(_NATIONS[n] for n in sorted(nations) if n in _NATIONS)
+    return {"sources": len(scope), "nations": adjective,
+            "several": sum(1 for m in report["multi"] if m["code"][:1] in nations),
+            "none": sum(1 for c in report["unassigned"] if c[:1] in nations)}
 
 
 @bp.get("/overlaps/<level_a>/<level_b>")
@@ -244,5 +305,6 @@ def overlaps_page(level_a, level_b):
                                [m["code"] for m in report["multi"]], topology_url=topology_url,
                                static_url=static_url())
     return render_template("overlaps.html", report=report, source=get_level(src["level"]),
+                           coverage=coverage(report, src, get_level(tgt["level"])),
                            target=get_level(tgt["level"]), map=page_parts(parts),
                            tolerance=DEFAULT_TOLERANCE)
