@@ -58,6 +58,10 @@ SETTINGS: tuple[Setting, ...] = (
             "503 with Retry-After."),
     Setting("GEOHUB_RENDER_WAIT", "5",
             "Seconds a render waits for a free slot before the 503."),
+    Setting("GEOHUB_IMPORT_MAX_VERTICES", "2000000",
+            "Most vertices one boundary feature may have; an import with a bigger one is refused."),
+    Setting("GEOHUB_IMPORT_SECONDS", "300",
+            "Time budget, in seconds, for repairing a file's invalid geometries at import."),
     Setting("GEOHUB_PROXIES", "0",
             "How many reverse proxies (load balancer, CDN) sit in front: their X-Forwarded-* headers "
             "are trusted, so absolute URLs (embed code, oEmbed) use the public host and scheme."),

@@ -156,7 +156,7 @@ def test_svg_parses_and_carries_the_colours(client):
     ("level=lep&vintage=2021&mode=full", "csv", "pop_lep_2021_2020_full.csv"),
     ("level=lep&vintage=2021&mode=full&scheme=equal_interval&k=4&palette=Reds", "svg",
      "pop_lep_2021_2020_full_equal-interval-k4_Reds_a4-portrait.svg"),
-    ("level=lad&vintage=2021&breaks=100000,200000&labels=none", "png",
+    ("level=lad&vintage=2021&scheme=user&breaks=100000,200000&labels=none", "png",
      "pop_lad_2021_2020_breaks-100000-200000_a4-portrait-150dpi_labels-none.png"),
 ])
 def test_file_names_tell_figures_apart(client, query, fmt, name):

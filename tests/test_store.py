@@ -138,13 +138,14 @@ def test_migrate_takes_a_gpkg_url_and_refuses_a_missing_source(geohub, tmp_path)
     source that does not exist is refused without creating it."""
     from geohub.store import open_store
     source, copy = tmp_path / "a.gpkg", tmp_path / "b.gpkg"
+    from geohub.store.copy import COPIED
     with open_store(source) as s:
         write(s, "lad", 2021, areas_frame([("E1", "One"), ("E2", "Two")]))
-        before = snapshot(s)
+        before = [s.dump_table(t) for t in COPIED]
     result = geohub("migrate", "--from", f"gpkg://{source}", "--to", copy)
     assert result.exit_code == 0, result.output
-    with open_store(copy) as c:
-        assert snapshot(c) == before
+    with open_store(copy) as c:  # every table but geohub_meta (a copy is a store of its own)
+        assert [c.dump_table(t) for t in COPIED] == before
     missing = tmp_path / "missing.gpkg"
     result = geohub("migrate", "--from", f"gpkg://{missing}", "--to", tmp_path / "c.gpkg")
     assert result.exit_code != 0 and "There is no store" in result.output

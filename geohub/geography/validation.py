@@ -14,7 +14,6 @@ Pure: frames in, frames or InputError out.
 """
 from __future__ import annotations
 
-import os
 import re
 import time
 from dataclasses import dataclass, field
@@ -41,11 +40,13 @@ def quote(value, limit: int = 80) -> str:
 
 
 def limit(name: str, default: float) -> float:
-    value = os.environ.get(name)
+    """A numeric limit from its setting (geohub.settings), else ``default``."""
+    from geohub import settings
+    value = settings.get(name)
     try:
         return float(value) if value else default
     except ValueError as exc:
-        raise InputError(f"{name}={quote(value)} is not a number.", f"Unset it or give a number.") from exc
+        raise InputError(f"{name}={quote(value)} is not a number.", "Unset it or give a number.") from exc
 
 
 def _features(codes, mask) -> str:
