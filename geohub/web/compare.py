@@ -15,7 +15,7 @@ from geohub.errors import GeohubError, InputError
 from geohub.geography.levels import LEVELS, get_level
 from geohub.maps.charts import legend_entries, line_chart
 from geohub.maps.model import MapRequest, format_value
-from geohub.web.resources import app_cache, get_store, map_builder
+from geohub.web.resources import app_cache, directory, get_store, map_builder
 
 bp = Blueprint("compare", __name__)
 
@@ -37,7 +37,6 @@ def parse_areas(text: str) -> list[str]:
 def area_level(code: str, stored_levels) -> tuple[str, str]:
     """(level, name) of a stored area: the level the indicator has values for when the code is
     in several (a unitary authority is both a LAD and an upper-tier authority)."""
-    from geohub.web.pages import directory
     rows = directory()
     rows = rows[rows["code"] == code]
     if rows.empty:

@@ -20,7 +20,7 @@ from geohub.maps.palettes import OVERLAY_ORDER, PALETTES
 from geohub.overlaps import DEFAULT_TOLERANCE
 from geohub.web.api import overlap_data, vintage_arg
 from geohub.web.cached import NONCE_PLACEHOLDER, cached_page, canonical, topology_artifact
-from geohub.web.resources import app_cache, get_store, map_builder
+from geohub.web.resources import app_cache, directory, get_store, map_builder
 from geohub.web.security import embed_partners, with_nonce
 
 bp = Blueprint("pages", __name__)
@@ -56,17 +56,6 @@ def page_parts(parts, nonce: str | None = None):
     without Folium's own charset and (zoom-forbidding) viewport declarations."""
     return {"header": Markup(with_nonce(page_head(parts.header), nonce)), "html": Markup(parts.html),
             "script": Markup(with_nonce(parts.script, nonce)), "legend": Markup(parts.legend)}
-
-
-def directory():
-    """Every stored area (code, name, level, set vintage) for search, built once per revision."""
-    def build():
-        store = get_store()
-        frames = [store._read_areas(s.level, s.vintage, None, False)
-                  for s in store.boundary_sets()]
-        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
-            columns=["code", "name", "level", "vintage", "start_year", "end_year"])
-    return app_cache().get("directory", build)
 
 
 def point_index():

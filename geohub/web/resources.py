@@ -190,3 +190,17 @@ def map_builder():
     relationships and memberships (dropped when the store's revision changes)."""
     from geohub.maps.model import MapBuilder
     return MapBuilder(get_store(), app_cache().get)
+
+
+def directory():
+    """Every stored area (code, name, level, set vintage) for search and comparisons, built once
+    per store revision."""
+    import pandas as pd
+
+    def build():
+        store = get_store()
+        frames = [store._read_areas(s.level, s.vintage, None, False)
+                  for s in store.boundary_sets()]
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
+            columns=["code", "name", "level", "vintage", "start_year", "end_year"])
+    return app_cache().get("directory", build)
