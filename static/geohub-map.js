@@ -117,6 +117,41 @@
     }
   }
 
+  /* Area names (labels=auto|all): one per area at a point inside it, largest areas first; a name
+     that would overlap one already shown, or the legend, is hidden until zooming makes room. The
+     names repeat the areas' accessible names, so screen readers skip them. */
+  function labels(map, options) {
+    var group = L.layerGroup();
+    var codes = Object.keys(options.labels);
+    codes.forEach(function (code) {
+      var area = options.areas[code];
+      var text = el("span", "geohub-label-text", area ? area.n : code);
+      var icon = L.divIcon({className: "geohub-label", html: text, iconSize: null});
+      group.addLayer(L.marker(options.labels[code], {icon: icon, interactive: false,
+                                                     keyboard: false}));
+    });
+    function declutter() {
+      var taken = [];
+      var legendNode = document.getElementById(options.legend);
+      if (legendNode && !legendNode.hidden) { taken.push(legendNode.getBoundingClientRect()); }
+      group.getLayers().forEach(function (marker) {
+        var node = marker.getElement();
+        if (!node) { return; }
+        node.setAttribute("aria-hidden", "true");
+        node.style.visibility = "visible";
+        var box = node.getBoundingClientRect();
+        var clash = taken.some(function (t) {
+          return box.left < t.right && box.right > t.left && box.top < t.bottom && box.bottom > t.top;
+        });
+        if (clash) { node.style.visibility = "hidden"; } else { taken.push(box); }
+      });
+    }
+    group.addTo(map);
+    map.on("zoomend moveend resize", declutter);
+    map.whenReady(function () { setTimeout(declutter, 0); });
+    return group;
+  }
+
   /* Outlines always above the choropleth, whichever file arrives first: their own pane. */
   function outlinePane(map) {
     if (!map.getPane("geohubOutlines")) {
@@ -150,6 +185,7 @@
       source(options).then(function (data) { layer.addData(features(data)); settle(); })
         .catch(failed);
       legend(map, options.legend, layer);
+      if (options.labels) { labels(map, options); }
       return layer;
     },
 

@@ -93,6 +93,7 @@ def build_folium_map(data: MapData, *, topology_url=None, topology_data=None,
         **boundaries(data.level, data.vintage), "areas": data.area_payload(),
         "colours": data.colours, "missing": MISSING_COLOUR, "outline": OUTLINE_COLOUR,
         "legend": legend_id, "level": data.level,
+        "labels": data.label_points() if data.show_labels else None,
     }).add_to(fmap)
     for overlay in data.request.overlays:
         if overlay not in data.overlay_vintages:

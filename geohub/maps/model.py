@@ -29,6 +29,10 @@ from geohub.overlaps.slivers import DEFAULT_TOLERANCE
 from geohub.store import Store
 
 
+LABELS = ("auto", "all", "none")
+AUTO_LABELS = 40   # labels=auto names the areas of maps with at most this many (as print maps do)
+
+
 @dataclass(frozen=True)
 class MapRequest:
     """Everything that decides what a map shows; ``query()`` is its canonical URL query."""
@@ -44,6 +48,7 @@ class MapRequest:
     overlays: tuple[str, ...] = ()
     mode: str | None = None      # None: full for areas made of whole LADs, else split
     weight: str | None = None
+    labels: str = "auto"         # area names on the map: auto (<= AUTO_LABELS areas), all, none
 
     @classmethod
     def from_args(cls, indicator: str, args) -> "MapRequest":
@@ -66,11 +71,16 @@ class MapRequest:
         if mode is not None and mode not in MODES:
             raise InputError(f"Unknown mode {mode!r}.", "Use mode=split or mode=full.")
         breaks = parse_breaks(text("breaks"))
+        labels = (text("labels") or "auto").lower()
+        if labels not in LABELS:
+            raise InputError(f"Unknown labels={labels!r}.",
+                             f"Use labels=auto (names when the map has at most {AUTO_LABELS} areas), "
+                             "labels=all or labels=none.")
         return cls(indicator=indicator, level=level,
                    vintage=parse_vintage(text("vintage")) if text("vintage") else None,
                    period=text("period"), scheme=text("scheme") or DEFAULT_SCHEME, k=k,
                    breaks=tuple(breaks) if breaks else None, palette=text("palette") or DEFAULT_PALETTE,
-                   overlays=overlays, mode=mode, weight=text("weight"))
+                   overlays=overlays, mode=mode, weight=text("weight"), labels=labels)
 
     def query(self, **changes) -> dict[str, str]:
         """The URL query that reproduces this map (with ``changes`` applied)."""
@@ -85,6 +95,8 @@ class MapRequest:
             q["mode"] = r.mode
         if r.weight:
             q["weight"] = r.weight
+        if r.labels != "auto":
+            q["labels"] = r.labels
         return {k: str(v) for k, v in q.items() if v is not None}
 
 
@@ -209,6 +221,21 @@ class MapData:
             return f"No data: {note}"
         ci = getattr(row, "ci95", None)
         return self.format_value(row.value, row.flag, ci)
+
+    @property
+    def show_labels(self) -> bool:
+        """Whether the map names its areas (labels=all, or auto and few enough areas)."""
+        labels = self.request.labels
+        return labels == "all" or (labels == "auto" and len(self.table) <= AUTO_LABELS)
+
+    def label_points(self) -> dict:
+        """code -> [lat, lon] of a point inside each area, largest areas first (they are labelled
+        first when labels collide)."""
+        import shapely
+        shown = self.table[["code", "geometry"]].assign(size=self.table.geometry.area)
+        shown = shown.sort_values("size", ascending=False).to_crs(4326)
+        points = shapely.point_on_surface(shown.geometry.values)
+        return {code: [round(p.y, 5), round(p.x, 5)] for code, p in zip(shown["code"], points)}
 
     def area_payload(self) -> dict:
         """Per-area data for the browser: name, class, formatted value, flag, memberships."""
