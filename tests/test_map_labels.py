@@ -36,7 +36,7 @@ def overlap(a, b):
 def test_few_areas_are_named_without_overlaps(page, path):
     tab = page(path)
     boxes = shown_boxes(tab)
-    assert len(boxes) >= 8 and "Greater Manchester" in {b["text"] for b in boxes}
+    assert len(boxes) >= 5 and "Greater Manchester" in {b["text"] for b in boxes}
     legend = tab.evaluate("""() => { const r = document.querySelector('.geohub-legend')
         .getBoundingClientRect(); return {l: r.left, r: r.right, t: r.top, b: r.bottom}; }""")
     for i, a in enumerate(boxes):
@@ -44,6 +44,9 @@ def test_few_areas_are_named_without_overlaps(page, path):
         for b in boxes[i + 1:]:
             assert not overlap(a, b), (a["text"], b["text"])
     assert tab.locator(".geohub-label[aria-hidden=true]").count() == tab.locator(".geohub-label").count()
+    from conftest import ARTIFACTS
+    ARTIFACTS.mkdir(exist_ok=True)
+    tab.screenshot(path=str(ARTIFACTS / f"labels-{'embed' if 'embed' in path else 'map'}-1280x900.png"))
 
 
 def test_labels_follow_the_option(page):
