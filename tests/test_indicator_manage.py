@@ -155,7 +155,6 @@ def test_cli_show_edit_delete(geohub, loaded, store_path, tmp_path):
     assert "rate: its numerator is now 'jobs-2020'." in edited.output
     assert re.search(r"Edited 1 indicator in .*store\.gpkg \(import \d+\)\.", edited.output)
     assert "numerator: jobs-2020" in geohub("indicator", "rate").output
-    # The ratio still draws: its values are read through the renamed part.
     listing = geohub("indicators").output
     assert "jobs-2020\tcount" in listing and "\tJobs, 2020" in listing
     before = store_path.read_bytes()
