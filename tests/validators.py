@@ -132,3 +132,28 @@ def decode_topojson(payload: bytes, tmp_path) -> dict:
                          check=True).stdout
     import json
     return json.loads(out)
+
+
+VNU_JAR = Path(__file__).resolve().parents[1] / ".ci" / "npm" / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+
+
+def vnu_messages(pages: dict[str, str], workdir: Path) -> dict[str, list[dict]]:
+    """The Nu HTML checker's messages (npm ``vnu-jar`` run by Debian's Java, both installed by
+    ``.ci/setup test``) for each page, given as {name: HTML}: one JVM checks them all."""
+    import json
+    java = shutil.which("java")
+    assert java and VNU_JAR.is_file(), "the Nu HTML checker needs java and vnu.jar: run .ci/setup test"
+    files = {}
+    for name, html in pages.items():
+        files[name] = workdir / f"{name}.html"
+        files[name].write_text(html, encoding="utf-8")
+    done = subprocess.run([java, "-jar", str(VNU_JAR), "--stdout", "--format", "json",
+                           *map(str, files.values())], capture_output=True, text=True, timeout=300)
+    report = json.loads(done.stdout or done.stderr)
+    by_file = {name: [] for name in pages}
+    for message in report["messages"]:
+        # Java writes file:/tmp/x.html (one slash): match on the file name, refuse anything else.
+        name = message.get("url", "").rsplit("/", 1)[-1].removesuffix(".html")
+        assert name in by_file, f"vnu reported on something it was not given: {message}"
+        by_file[name].append(message)
+    return by_file

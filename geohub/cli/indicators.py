@@ -1,11 +1,12 @@
-"""Commands for indicators and lookups: import-indicator, import-lookup, indicators, indicator."""
+"""Commands for indicators and lookups: import-indicator, derive, import-lookup, indicators, and
+``indicator`` (show, edit, delete)."""
 from __future__ import annotations
 
 import click
 
 from geohub.cli.group import cli
 from geohub.geography.levels import parse_vintage
-from geohub.cli.context import get_store, store_url
+from geohub.cli.context import existing_store, get_store, store_url
 
 
 @cli.command("import-indicator")
@@ -122,13 +123,31 @@ def indicators_command():
         click.echo(f"{meta['id']}\t{meta['kind']}\t{levels}\t{meta['title']}")
 
 
-@cli.command("indicator")
+class _ShowByDefault(click.Group):
+    """``geohub indicator ID`` means ``geohub indicator show ID``: an argument that names no
+    subcommand is an id to show (an indicator called 'edit' is shown with 'show edit')."""
+
+    def parse_args(self, ctx, args):
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            args = ["show", *args]
+        return super().parse_args(ctx, args)
+
+
+@cli.group("indicator", cls=_ShowByDefault)
+def indicator_group():
+    """Show, edit or delete one indicator: 'geohub indicator ID' shows it."""
+
+
+@indicator_group.command("show")
 @click.argument("indicator_id")
-def indicator_command(indicator_id):
+def indicator_show_command(indicator_id):
     """Show one indicator's metadata: title, unit, kind, source, licence, levels, periods, matching."""
-    meta = get_store().indicator(indicator_id)
+    meta = existing_store().indicator(indicator_id)
     for key in ("id", "title", "unit", "kind", "source", "licence"):
         click.echo(f"{key}: {meta.get(key) if meta.get(key) is not None else '-'}")
+    for role in ("numerator", "denominator"):
+        if meta.get(role):
+            click.echo(f"{role}: {meta[role]}")
     click.echo("levels: " + ", ".join(f"{lvl} {vin}" for lvl, vin in sorted(meta.get("levels", {}).items())))
     click.echo("periods: " + ", ".join(meta.get("periods", [])))
     for line in meta.get("matching", []):
@@ -136,3 +155,34 @@ def indicator_command(indicator_id):
     for level, info in (meta.get("bridged_from") or {}).items():
         click.echo(f"bridged: {level} {info['from']} -> {info['to']} "
                    f"({len(info['merged'])} areas changed or merged)")
+
+
+@indicator_group.command("edit")
+@click.argument("indicator_id")
+@click.option("--title", help="New title.")
+@click.option("--unit", help="New unit, e.g. 'people' ('' clears it).")
+@click.option("--source", help="New source line shown with maps ('' clears it).")
+@click.option("--licence", help="New licence, e.g. 'Open Government Licence v3.0' ('' clears it).")
+@click.option("--new-id", help="A new id (a slug: lower-case letters, digits, '-' and '_'). Its "
+              "values follow, and ratios built from it (geohub derive) name the new id.")
+def indicator_edit_command(indicator_id, title, unit, source, licence, new_id):
+    """Change an indicator's title, unit, source, licence or id, in one transaction: a refused
+    edit (a taken or malformed id, a text too long, nothing to change) leaves the store as it was."""
+    from geohub.indicators.manage import edit_indicator
+    change = edit_indicator(existing_store, indicator_id, title=title, unit=unit, source=source,
+                            licence=licence, new_id=new_id)
+    for line in change.lines():
+        click.echo(line)
+    click.echo(f"Edited 1 indicator in {store_url()} (import {change.import_id}).")
+
+
+@indicator_group.command("delete")
+@click.argument("indicator_id")
+def indicator_delete_command(indicator_id):
+    """Delete an indicator and its values. A part of a derived ratio is refused, naming the ratio:
+    delete the ratio first."""
+    from geohub.indicators.manage import delete_indicator
+    change = delete_indicator(existing_store, indicator_id)
+    for line in change.lines():
+        click.echo(line)
+    click.echo(f"Deleted 1 indicator from {store_url()} (import {change.import_id}).")

@@ -173,14 +173,80 @@ def _unit_of(frame: pd.DataFrame, cols: Columns, options: ImportOptions) -> str 
     return units[0] if len(units) == 1 else (", ".join(units) if units else None)
 
 
+# A Nomis variable label: a cell code and its dimensions, 'T01:28 (Aged 16-64 - In employment : All People )'.
+_NOMIS_LABEL = re.compile(r"^\s*[A-Z]{1,4}\d{1,3}[a-z]?:\d+\s*\((?P<label>.*)\)\s*$")
+# Categories that select everything: they add nothing to a title.
+_EVERYTHING = {"all", "total", "all people", "all persons", "persons"}
+# A dataset's own filters, '(industry=Total, legal status=Total)'.
+_DATASET_FILTERS = re.compile(r"\s*\((?P<filters>[^()]*=[^()]*)\)\s*$")
+
+
+def _lower(text: str) -> str:
+    """A label part inside a sentence: words lower-cased except acronyms ('UK', 'NVQ4+')."""
+    return " ".join(w if sum(c.isupper() for c in w) > 1 or any(c.isdigit() for c in w) else w.lower()
+                    for w in text.split())
+
+
+def readable_label(label: str) -> str:
+    """A Nomis variable label as words: 'T01:28 (Aged 16-64 - In employment : All People )' ->
+    'Aged 16-64, in employment' (the cell code goes; 'All' and 'All People' go unless nothing
+    narrower is left: 'T01:22 (Aged 16-64 - All : All People )' -> 'Aged 16-64, all people').
+    Any other label comes back stripped."""
+    match = _NOMIS_LABEL.match(str(label))
+    if not match:
+        return str(label).strip()
+    parts = [p.strip() for p in re.split(r"\s+[-:]\s+", match["label"]) if p.strip()]
+    parts = [p for p in parts if p.lower() != "all"] or parts
+    narrower = [p for p in parts if p.lower() not in _EVERYTHING]
+    if len(narrower) >= 2:
+        parts = narrower
+    if not parts:
+        return str(label).strip()
+    return ", ".join([parts[0]] + [_lower(p) for p in parts[1:]])
+
+
+def readable_dataset(name: str, category: str | None = None) -> str:
+    """A dataset name with a category chosen from it as a title: 'UK Business Counts - enterprises by
+    employment size band (industry=Total, legal status=Total)' with 'Total' -> 'UK Business Counts:
+    enterprises', with 'Micro (0 to 9)' -> 'UK Business Counts: enterprises, micro (0 to 9)'.
+    Filters that select everything are dropped, and so is the 'by ...' breakdown the category is
+    one value (or the total) of."""
+    name = str(name).strip()
+    kept = []
+    match = _DATASET_FILTERS.search(name)
+    if match:
+        name = name[:match.start()].strip()
+        for item in match["filters"].split(","):
+            key, _, value = item.partition("=")
+            if value.strip().lower() not in _EVERYTHING:
+                kept.append(f"{key.strip()} {value.strip()}")
+    series, dash, subject = name.partition(" - ")
+    text = f"{series.strip()}: {subject.strip()}" if dash else name
+    total = category is None or category.strip().lower() in _EVERYTHING
+    # The breakdown ('by employment size band') is what the category is taken from: it goes.
+    text = re.sub(r"\s+by\s+[^,:()]+$", "", text)
+    extra = ([] if total else [_lower(category.strip())]) + kept
+    return ", ".join([text] + extra)
+
+
 def _default_title(frame: pd.DataFrame, cols: Columns, options: ImportOptions, path: Path) -> str:
-    """'<dataset> – <filter values>' when the table names its dataset or is filtered; otherwise
-    the value column (if it is more than 'value') and the file name: 'Total population (file)'."""
+    """A title from what the table says about itself: a Nomis variable label chosen with --where
+    reads as words ('Aged 16-64, in employment'); a category of a named dataset joins the dataset
+    ('UK Business Counts: enterprises'); otherwise the value column (if it is more than 'value')
+    and the file name: 'Total population (file)'."""
     dataset = find_column(frame, None, ("dataset", "dataset_name"), "dataset")
-    parts = [str(frame[dataset].iloc[0]).strip()] if dataset is not None and frame[dataset].nunique() == 1 else []
-    parts += [value for _, value in options.where]
-    if parts:
-        return " – ".join(parts)
+    name = str(frame[dataset].iloc[0]).strip() if dataset is not None and frame[dataset].nunique() == 1 else None
+    values = [value for _, value in options.where]
+    labelled = [readable_label(v) for v in values if _NOMIS_LABEL.match(v)]
+    others = [v for v in values if not _NOMIS_LABEL.match(v)]
+    if labelled:    # Nomis labels say what they count: the dataset would only repeat it
+        return ", ".join(labelled + [_lower(v) for v in others])
+    if name is not None:
+        if len(others) <= 1:
+            return readable_dataset(name, others[0] if others else None)
+        return ", ".join([readable_dataset(name)] + [_lower(v) for v in others])
+    if others:
+        return ", ".join([others[0]] + [_lower(v) for v in others[1:]])
     if cols.value.lower() in ("value", "obs_value", "observation"):
         return path.stem
     return f"{cols.value.replace('_', ' ').capitalize()} ({path.stem})"
@@ -245,8 +311,9 @@ def build_drafts(frame: pd.DataFrame, options: ImportOptions, path: Path) -> lis
     column = find_column(frame, options.indicator_column, (), "indicator")
     drafts = []
     for name, group in frame.groupby(frame[column].astype("string").str.strip(), sort=True):
-        indicator_id = slug(f"{options.id}-{name}") if options.id else slug(name)
-        drafts.append(_draft(group, cols, options, path, indicator_id=indicator_id, title=name))
+        title = readable_label(name)
+        indicator_id = slug(f"{options.id}-{title}") if options.id else slug(title)
+        drafts.append(_draft(group, cols, options, path, indicator_id=indicator_id, title=title))
     ids = [d.meta["id"] for d in drafts]
     clashes = sorted({i for i in ids if ids.count(i) > 1})
     if clashes:

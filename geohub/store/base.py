@@ -115,6 +115,13 @@ class StoreWriter(ABC):
     def delete_indicator(self, indicator_id: str) -> None:
         """Remove an indicator and its values."""
 
+    @abstractmethod
+    def update_indicator(self, indicator_id: str, meta: dict) -> int:
+        """Rewrite the metadata of indicator ``indicator_id`` as ``meta`` (whose id may differ:
+        the indicator and its values are renamed, keeping its import); returns the number of
+        values that moved with a new id (0 when the id stays). The caller checks that a new id is
+        free and a slug."""
+
 
 class Store(ABC):
     """Read access plus ``transaction()``. Implementations: GeoPackageStore, PostGISStore."""

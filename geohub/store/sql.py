@@ -21,6 +21,7 @@ from geohub.store.schema import DERIVED_METHODS, STORAGE_SRID, TABLES
 
 AREA_COLUMNS = ["code", "name", "level", "vintage", "start_year", "end_year"]
 VALUE_COLUMNS = ["level", "vintage", "area_code", "period", "value", "flag", "ci95"]
+INDICATOR_CORE = ("id", "title", "unit", "kind", "source", "licence")  # columns; the rest is metadata
 REL_COLUMNS = ["source_level", "source_vintage", "source_code", "target_level", "target_vintage",
                "target_code", "share", "method"]
 
@@ -335,13 +336,28 @@ class SqlWriter(StoreWriter):
         self._exec("DELETE FROM indicator_values WHERE indicator = ?", (indicator_id,))
         self._exec("DELETE FROM indicators WHERE id = ?", (indicator_id,))
 
+    @staticmethod
+    def _indicator_row(meta: dict) -> tuple:
+        """(id, title, unit, kind, source, licence, metadata JSON) of an indicator's metadata."""
+        extra = {k: v for k, v in meta.items() if k not in INDICATOR_CORE and k != "import_id"}
+        return tuple(meta.get(k) for k in INDICATOR_CORE) + (json.dumps(extra, default=str),)
+
+    def update_indicator(self, indicator_id, meta):
+        self.touched.add("indicators")
+        self._exec("UPDATE indicators SET id = ?, title = ?, unit = ?, kind = ?, source = ?,"
+                   " licence = ?, metadata = ? WHERE id = ?", self._indicator_row(meta) + (indicator_id,))
+        if meta["id"] == indicator_id:
+            return 0
+        self.touched.add("indicator_values")
+        self._exec("UPDATE indicator_values SET indicator = ? WHERE indicator = ?",
+                   (meta["id"], indicator_id))
+        return max(self.cur.rowcount, 0)
+
     def replace_indicator(self, meta, values, import_id):
         self.delete_indicator(meta["id"])
-        core = ("id", "title", "unit", "kind", "source", "licence")
-        extra = {k: v for k, v in meta.items() if k not in core and k != "import_id"}
         self._exec("INSERT INTO indicators (id, title, unit, kind, source, licence, metadata,"
                    " import_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                   tuple(meta.get(k) for k in core) + (json.dumps(extra, default=str), import_id))
+                   self._indicator_row(meta) + (import_id,))
         ci = values["ci95"] if "ci95" in values else [None] * len(values)
         rows = [(meta["id"], lvl, int(vin), code, str(period), _none_if_nan(value), _none_if_nan(flag),
                  _none_if_nan(c))
