@@ -382,3 +382,10 @@ def test_a_rate_map_by_lep_works_from_the_ui_and_names_its_weight(rates_store, t
         csv_href = page.locator("a", has_text="CSV").first.get_attribute("href")
     csv = app.test_client().get(csv_href).get_data(as_text=True)
     assert set(pd.read_csv(io.StringIO(csv))["weight"]) == {"pop"}
+
+
+def test_a_nomis_table_names_its_publication_as_the_source(figures_client):
+    """Imported without --source, a Nomis download is credited to its dataset, not its file name."""
+    meta = next(m for m in figures_client.get("/api/indicators").get_json() if m["id"] == "employed")
+    dataset = pd.read_csv(APS, dtype=str, nrows=1)["dataset"].iloc[0]
+    assert meta["source"] == f"{dataset}, ONS via Nomis"

@@ -229,6 +229,18 @@ def readable_dataset(name: str, category: str | None = None) -> str:
     return ", ".join([text] + extra)
 
 
+def _default_source(frame: pd.DataFrame, path: Path) -> str:
+    """The publication a table names in its dataset column ('Annual Population Survey ...',
+    plus where it came from, for Nomis downloads), else the file's name."""
+    dataset = find_column(frame, None, ("dataset", "dataset_name"), "dataset")
+    if dataset is not None and frame[dataset].nunique() == 1:
+        name = str(frame[dataset].iloc[0]).strip()
+        nomis = find_column(frame, None, ("nomis_geography_type",), "nomis") is not None or \
+            "nomis" in path.name.lower()
+        return f"{name}, ONS via Nomis" if nomis else name
+    return path.name
+
+
 def _default_title(frame: pd.DataFrame, cols: Columns, options: ImportOptions, path: Path) -> str:
     """A title from what the table says about itself: a Nomis variable label chosen with --where
     reads as words ('Aged 16-64, in employment'); a category of a named dataset joins the dataset
@@ -291,7 +303,7 @@ def _draft(frame: pd.DataFrame, cols: Columns, options: ImportOptions, path: Pat
                          "Counts are summed when areas are combined and rates must not be: use "
                          "--kind rate (or ratio).")
     meta = {"id": indicator_id, "title": title, "unit": unit, "kind": kind,
-            "source": options.source or f"{path.name}", "licence": options.licence,
+            "source": options.source or _default_source(frame, path), "licence": options.licence,
             "periods": sorted(rows["period"].unique().tolist()),
             "decimals": source_decimals(frame[cols.value])}
     if cols.ci is not None:
