@@ -57,6 +57,78 @@
     return box;
   }
 
+  /* The legend folds behind a "Legend" button on every screen size (WCAG: a real button whose
+     aria-expanded says its state); it starts folded where the map is narrow (a phone, a sidebar
+     embed), so it does not cover a third of the map. */
+  var NARROW = "(max-width: 480px)";
+
+  function collapsible(map, node) {
+    if (node.querySelector(".geohub-legend-toggle")) { return; }
+    var button = el("button", "geohub-legend-toggle", "Legend");
+    button.type = "button";
+    button.setAttribute("aria-controls", node.id);
+    node.insertBefore(button, node.firstChild);
+    function show(open) {
+      node.classList.toggle("geohub-legend-collapsed", !open);
+      button.setAttribute("aria-expanded", open ? "true" : "false");
+      map.fire("geohub:legend");   // names hidden under the legend may now have room
+    }
+    button.addEventListener("click", function () {
+      show(node.classList.contains("geohub-legend-collapsed"));
+    });
+    var narrow = global.matchMedia ? global.matchMedia(NARROW) : null;
+    function follow() { show(!(narrow && narrow.matches)); }
+    if (narrow && narrow.addEventListener) { narrow.addEventListener("change", follow); }
+    follow();
+  }
+
+  /* Tooltips stay inside the map: Leaflet places a tooltip beside the pointer, on the side facing
+     the map's centre; one wider than the room left there is moved back inside the map's frame. */
+  var MARGIN = 4;
+
+  /* On a narrow map the list of layers folds behind Leaflet's own "Layers" button (folium asks
+     for it open), so it does not cover the top of the map and the zoom buttons. */
+  if (global.L && L.Control && L.Control.Layers && global.matchMedia) {
+    L.Control.Layers.addInitHook(function () {
+      if (global.matchMedia(NARROW).matches) { this.options.collapsed = true; }
+    });
+  }
+
+  function keepInside(tip) {
+    var place = tip._setPosition;   // Leaflet 1.9 (vendored, pinned): where it positions a tooltip
+    tip._setPosition = function (point) {
+      place.call(this, point);
+      var node = this._container, map = this._map;
+      if (!node || !map) { return; }
+      var box = node.getBoundingClientRect();
+      var frame = map.getContainer().getBoundingClientRect();
+      var dx = 0, dy = 0;
+      if (box.right > frame.right - MARGIN) { dx = frame.right - MARGIN - box.right; }
+      if (box.left + dx < frame.left + MARGIN) { dx = frame.left + MARGIN - box.left; }
+      if (box.bottom > frame.bottom - MARGIN) { dy = frame.bottom - MARGIN - box.bottom; }
+      if (box.top + dy < frame.top + MARGIN) { dy = frame.top + MARGIN - box.top; }
+      if (dx || dy) { L.DomUtil.setPosition(node, L.DomUtil.getPosition(node).add([dx, dy])); }
+    };
+  }
+
+  /* A click on an area opens a small panel: its name and value, a link to its profile and one
+     that starts a comparison with it (the page says where: data-compare-url). Keyboard users
+     open the profile with Enter on the area, and compare from the profile. */
+  function panel(area, code, profile, compare) {
+    var box = el("div", "geohub-panel");
+    box.appendChild(el("strong", "name", area ? area.n : code));
+    box.appendChild(el("div", "value", area ? area.t : "No data"));
+    var links = el("div", "links");
+    var open = el("a", "profile", "Open the profile");
+    open.href = profile;
+    links.appendChild(open);
+    var add = el("a", "compare", "Add to comparison");
+    add.href = compare + (compare.indexOf("?") < 0 ? "?" : "&") + "areas=" + encodeURIComponent(code);
+    links.appendChild(add);
+    box.appendChild(links);
+    return box;
+  }
+
   /* The legend lives in the page (rendered by the server); it becomes a map control that follows
      its layer: hidden when the layer is switched off. */
   function legend(map, id, layer) {
@@ -70,6 +142,7 @@
       s.style.borderTopStyle = s.dataset.dash ? "dashed" : "solid";
     });
     node.hidden = false;
+    collapsible(map, node);
     var control = L.control({position: "bottomright"});
     control.onAdd = function () { L.DomEvent.disableClickPropagation(node); return node; };
     control.addTo(map);
@@ -96,6 +169,11 @@
   function profileUrl(map, code) {
     var frame = map.getContainer().closest("[data-area-url]");
     return frame ? frame.dataset.areaUrl + encodeURIComponent(code) : null;
+  }
+
+  function compareUrl(map) {
+    var frame = map.getContainer().closest("[data-compare-url]");
+    return frame ? frame.dataset.compareUrl : null;
   }
 
   /* Each area's shape is named for assistive technology ("Leeds: 798,786 people") and, where it
@@ -147,7 +225,7 @@
       });
     }
     group.addTo(map);
-    map.on("zoomend moveend resize", declutter);
+    map.on("zoomend moveend resize geohub:legend", declutter);
     map.whenReady(function () { setTimeout(declutter, 0); });
     return group;
   }
@@ -175,10 +253,20 @@
           var area = options.areas[code];
           shape.bindTooltip(function () { return tooltip(area, code); },
                             {sticky: true, direction: "auto", className: "geohub-tip"});
+          keepInside(shape.getTooltip());
           shape.on("mouseover", function () { shape.setStyle({weight: 2.5}); shape.bringToFront(); });
           shape.on("mouseout", function () { layer.resetStyle(shape); });
           var profile = profileUrl(map, code);
-          if (profile) { shape.on("click", function () { global.location.href = profile; }); }
+          var compare = compareUrl(map);
+          if (profile && compare) {
+            shape.bindPopup(function () { return panel(area, code, profile, compare); },
+                            {className: "geohub-panel-popup", maxWidth: 260, autoPanPadding: [8, 8]});
+            // while the panel is open, tooltips of the areas under the pointer would cover it
+            shape.on("popupopen", function () { map.getContainer().classList.add("geohub-panel-open"); });
+            shape.on("popupclose", function () { map.getContainer().classList.remove("geohub-panel-open"); });
+          } else if (profile) {
+            shape.on("click", function () { global.location.href = profile; });
+          }
           shape.on("add", function () { describe(shape, area, code, profile); });
         }
       });

@@ -14,7 +14,35 @@
     };
     form.addEventListener("submit", sync);
     sync();
+    foldable(form);
   }
+
+  /* On a phone the map comes first: the long settings form folds behind a "Map settings" button
+     (a real button; aria-expanded says its state). It starts folded on narrow screens, unless the
+     page refused a map and asks for new settings; on wide screens the button is hidden by CSS
+     and the form always shows. Without JavaScript the form simply shows. */
+  function foldable(form) {
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "controls-toggle";
+    button.textContent = "Map settings";
+    button.setAttribute("aria-controls", form.id);
+    form.parentNode.insertBefore(button, form);
+    function show(open) {
+      form.classList.toggle("collapsed", !open);
+      button.setAttribute("aria-expanded", open ? "true" : "false");
+    }
+    button.addEventListener("click", function () { show(form.classList.contains("collapsed")); });
+    var narrow = window.matchMedia("(max-width: 40rem)").matches;
+    show(!narrow || document.querySelector(".refused") !== null);
+  }
+
+  /* On phones the map's attribution keeps to one line (geohub.css); its full text stays in its
+     title, and in the notes under the map. */
+  window.addEventListener("load", function () {
+    var attribution = document.querySelector(".leaflet-control-attribution");
+    if (attribution) { attribution.title = attribution.textContent; }
+  });
 
   document.querySelectorAll(".class-swatch[data-colour]").forEach(function (s) {
     s.style.background = s.dataset.colour;
