@@ -107,12 +107,16 @@ REAL_LOOKUP_FILES = ("compiled/geographr_lookup_ltla_ltla.csv", "ons/LAD21_CAUTH
                      "ons/LAD23_CAUTH23_EN_LU_April2023.csv", "ons/LAD24_CAUTH24_EN_LU_May2024.csv",
                      "ons/LAD25_CAUTH25_EN_LU_May2025.csv", "ons/LAD23_LSIP23_EN_LU_Aug2023.csv",
                      "ons/LAD21_RGN21_EN_LU_April2021.csv")
+# Place names (imported after the MSOA centroids they name): the catalogue's gazetteer entry.
+REAL_GAZETTEER_IDS = ("gazetteer-msoa-hcl",)
 
 
 @pytest.fixture(scope="session")
 def real_template(shared_data, tmp_path_factory) -> Path:
     """A store with the real boundaries and the LAD code history, built once per test session."""
     from geohub.geography.boundaries import import_boundaries
+    from geohub.geography.catalogue import load_catalogue
+    from geohub.geography.gazetteer import import_gazetteer
     from geohub.geography.lookups import import_lookup
     from geohub.store import open_store
     path = tmp_path_factory.mktemp("template") / "real.gpkg"
@@ -121,6 +125,11 @@ def real_template(shared_data, tmp_path_factory) -> Path:
             import_boundaries(store, BOUNDARIES / name)
         for name in REAL_LOOKUP_FILES:
             import_lookup(store, LOOKUPS / name)
+        for dataset in REAL_GAZETTEER_IDS:
+            entry = load_catalogue().get(dataset)
+            import_gazetteer(store, SHARED_DATA / entry.mirror, level=entry.level,
+                             vintage=entry.vintage, code_field=entry.code_field,
+                             name_field=entry.name_field, attribution=entry.attribution)
     return path
 
 

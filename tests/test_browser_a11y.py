@@ -13,10 +13,13 @@ PAGES = {
     "home": "/",
     "search": "/?q=Manchester",
     "search-point": "/?q=53.4808%2C+-2.2426",
+    "search-place": "/?q=Hebden+Bridge",
     "map": "/maps/pop?level=lad&vintage=2021&overlay=lep",
     "map-aggregated": "/maps/pop?level=lep&vintage=2021",
     "area": "/areas/E08000035",
     "area-lep": "/areas/E37000062",
+    "area-lep-built": "/areas/E37000012",
+    "area-place": "/areas/E02002247",
     "overlaps": "/overlaps/lad/lep",
     "compare": "/compare?areas=E08000035,E08000003&indicator=employed",
     "embed": "/embed/maps/pop?level=lad&vintage=2021",
@@ -204,5 +207,43 @@ def test_overlap_map_fills_the_councils_in_two_leps(chromium, base_url):
         assert several.count() == 7
         assert {several.nth(i).get_attribute("fill").lower() for i in range(7)} == {"#f6a800"}
         assert page.locator(".leaflet-control-container .geohub-legend", has_text="in two or more").is_visible()
+    finally:
+        context.close()
+
+
+def test_a_place_search_in_the_browser(chromium, base_url):
+    """Typing a place name in the search box lists its LAD, LEP, CA and LSIP (by level name) with
+    the gazetteer's licence, and no request leaves the server."""
+    context, page = open_page(chromium, base_url + "/", 1280, 800)
+    requests = []
+    page.on("request", lambda r: requests.append(r.url))
+    try:
+        page.fill("#site-search", "Hebden Bridge")
+        page.press("#site-search", "Enter")
+        page.wait_for_selector("#places-title")
+        places = page.locator("section.places")
+        assert places.locator("h3").first.inner_text() == "Hebden Bridge"
+        rows = places.locator("tbody tr").evaluate_all(
+            "rs => rs.map(r => [...r.cells].slice(0, 3).map(c => c.innerText.trim()))")
+        for expected in (["Calderdale", "E08000033", "Local authority district"],
+                         ["Leeds City Region", "E37000062", "Local Enterprise Partnership"],
+                         ["West Yorkshire", "E47000003", "Combined authority"],
+                         ["West Yorkshire", "E69000037", "Local Skills Improvement Plan area"]):
+            assert expected in rows
+        assert "Open Parliament Licence v3.0" in places.locator(".place-licence").inner_text()
+        page.locator('section.places a[href="/areas/E47000003"]').first.click()
+        page.wait_for_url("**/areas/E47000003")
+        assert [u for u in requests if not u.startswith(base_url) and not u.startswith("data:")] == []
+    finally:
+        context.close()
+
+
+def test_built_from_table_in_the_browser(chromium, base_url):
+    context, page = open_page(chromium, base_url + "/areas/E37000012", 1280, 800)
+    try:
+        page.get_by_role("link", name="built from 9 members").first.click()
+        table = page.locator("#built-pop ~ div table")
+        assert table.locator("tbody tr").count() == 9
+        assert table.locator("tfoot").inner_text().startswith("Total (9 members)")
     finally:
         context.close()

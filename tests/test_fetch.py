@@ -14,7 +14,8 @@ from featureserver import StandInFeatureServer
 LAD = "Local_Authority_Districts_December_2021_UK_BUC_2022"
 LSIP = "Local_Skills_Improvement_Plan_Areas_August_2023_Boundaries_EN_BUC"
 DEFAULTS = ["lad-2021-buc", "lep-2021-buc", "cauth-2021-bgc", "cauth-2024-buc", "lsip-2023-buc",
-            "country-2024-buc", "ons-topojson-2014-2025", "msoa-2021-pwc", "lookup-lad21-cauth21",
+            "country-2024-buc", "ons-topojson-2014-2025", "msoa-2021-pwc", "gazetteer-msoa-hcl",
+            "lookup-lad21-cauth21",
             "lookup-lad23-cauth23", "lookup-lad24-cauth24", "lookup-lad25-cauth25",
             "lookup-lad23-lsip23", "lookup-lad21-rgn21", "history-lad-2016-2024"]
 
@@ -64,7 +65,12 @@ def test_catalogue_fields_match_level_and_vintage():
                 continue
             m = _ONS_FIELD.match(field)
             if m is None:
-                assert d.kind == "file", (d.id, field)
+                # msoa11hclnm: the House of Commons Library's own name column
+                assert d.kind in ("file", "gazetteer"), (d.id, field)
+                continue
+            if d.kind == "gazetteer":  # its fields name the codes it lists (2011 MSOAs), not the set
+                assert level_for_field_prefix(m["stem"]).name == d.level, (d.id, field)
+                assert 2000 + int(m["yy"]) <= d.vintage, (d.id, field)
                 continue
             assert level_for_field_prefix(m["stem"]).name == d.level, (d.id, field)
             assert 2000 + int(m["yy"]) == d.vintage, (d.id, field)
@@ -146,6 +152,40 @@ def test_source_dir_imports_the_defaults(geohub, store_path, shared_data):
     assert families[("lad", 2023, "lsip", 2023, "lookup")] == 296
     assert families[("lad", 2021, "region", 2021, "lookup")] == 309
     assert families[("lad", 2023, "lad", 2024, "history")] == 361
+    # The gazetteer names the MSOA centroids, with its licence as the import's attribution.
+    with open_store(store_path) as store:
+        hebden = store.areas("msoa", 2021, codes=["E02002247"], geometry=False)
+        gazetteer = store.imports().query("kind == 'gazetteer'")
+        named = store.areas("msoa", 2021, geometry=False)["name"].notna().sum()
+    assert list(hebden["name"]) == ["Hebden Bridge"]
+    assert list(gazetteer["attribution"]) == [
+        "Contains Parliamentary information licensed under the Open Parliament Licence v3.0"]
+    # PROVENANCE.md: 7 080 of the 7 201 listed codes are 2021 MSOA codes; the other 121 are reported.
+    assert named == 7080
+    assert "gazetteer-msoa-hcl" in result.output
+    assert "7080 of 7201 listed places named" in result.output
+    assert "121 listed codes are not stored msoa 2021 areas" in result.output
+
+
+def test_gazetteer_without_its_points_or_columns_changes_nothing(geohub, store_path, shared_data,
+                                                                 tmp_path):
+    """A gazetteer before its points, or without the columns the catalogue names, is refused and
+    the store stays byte-for-byte as it was."""
+    assert geohub("fetch", "lad-2021-buc", "--source", SHARED_DATA).exit_code == 0
+    before = store_path.read_bytes()
+    result = geohub("fetch", "gazetteer-msoa-hcl", "--source", SHARED_DATA)
+    assert result.exit_code == 1
+    assert "store has none" in result.output and "msoa-2021-pwc" in result.output
+    assert store_path.read_bytes() == before
+    assert geohub("fetch", "msoa-2021-pwc", "--source", SHARED_DATA).exit_code == 0
+    before = store_path.read_bytes()
+    mirror = tmp_path / "mirror"
+    (mirror / "gazetteer").mkdir(parents=True)
+    (mirror / "gazetteer" / "msoa11_names_hcl.csv").write_text("code,name\nE02002247,Hebden Bridge\n")
+    result = geohub("fetch", "gazetteer-msoa-hcl", "--source", mirror)
+    assert result.exit_code == 1
+    assert "has no column msoa11cd, msoa11hclnm" in result.output
+    assert store_path.read_bytes() == before
 
 
 def test_mirror_without_the_file(geohub, store_path, tmp_path):

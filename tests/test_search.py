@@ -1,9 +1,12 @@
 """Search: names and GSS codes ranked exact, prefix, substring; coordinates (lat/lon or BNG) list
 every stored area containing the point, across levels and vintages, with level names."""
+import csv
 import re
 
 import pandas as pd
 import pytest
+
+from conftest import SHARED_DATA
 
 from geohub.geography.search import group_point_hits, parse_point, search_names
 
@@ -48,7 +51,9 @@ ROW = re.compile(r'<tr><td><a href="/areas/([^"]+)">([^<]+)</a></td>\s*<td class
 def results(client, q):
     response = client.get("/", query_string={"q": q})
     assert response.status_code == 200
-    return ROW.findall(response.get_data(as_text=True))
+    page = response.get_data(as_text=True)
+    start = page.index('id="results-title"')      # the areas' results, not the places'
+    return ROW.findall(page[start:page.index("</section>", start)])
 
 
 @pytest.mark.real_data
@@ -74,3 +79,66 @@ def test_coordinates_land_on_the_lad_lep_ca_and_lsip(client, q):
 def test_a_point_outside_every_area_says_so(client):
     page = client.get("/", query_string={"q": "0.0, 0.0"}).get_data(as_text=True)
     assert "No stored area contains this point." in page
+
+
+def test_place_rows_are_named_points_of_place_levels():
+    from geohub.geography.search import split_places
+    found = pd.DataFrame({"code": ["E02002247", "E02000001", "E08000033"],
+                          "name": ["Hebden Bridge", None, "Calderdale"],
+                          "level": ["msoa", "msoa", "lad"], "vintages": [[2021]] * 3, "match": [0] * 3})
+    areas, places = split_places(found)
+    assert list(areas["code"]) == ["E08000033"]
+    assert list(places["code"]) == ["E02002247"]       # an unnamed point is not a place
+
+
+LOOKUPS = SHARED_DATA / "lookups" / "ons"
+OPL = "Contains Parliamentary information licensed under the Open Parliament Licence v3.0"
+
+
+def lookup_row(name, column, code):
+    with open(LOOKUPS / name, newline="", encoding="utf-8-sig") as fh:
+        return next(r for r in csv.DictReader(fh) if r[column] == code)
+
+
+def hebden_bridge_expected() -> dict[str, str]:
+    """Calderdale's CA and LSIP from the ONS lookups; its LEP from the May 2021 LEP boundaries
+    (the shared data has no LAD-LEP lookup: Leeds City Region is the only one containing it)."""
+    lad = "E08000033"
+    return {"Local authority district": lad,
+            "Combined authority": lookup_row("LAD21_CAUTH21_EN_LU_dfe_copy.csv", "LAD21CD", lad)["CAUTH21CD"],
+            "Local Skills Improvement Plan area": lookup_row("LAD23_LSIP23_EN_LU_Aug2023.csv",
+                                                             "LAD23CD", lad)["LSIP23CD"],
+            "Local Enterprise Partnership": "E37000062",
+            "Region": lookup_row("LAD21_RGN21_EN_LU_April2021.csv", "LAD21CD", lad)["RGN21CD"]}
+
+
+@pytest.mark.real_data
+def test_hebden_bridge_is_a_place_in_calderdale_west_yorkshire(client):
+    page = client.get("/", query_string={"q": "Hebden Bridge"}).get_data(as_text=True)
+    assert "Places matching “Hebden Bridge”" in page
+    start = page.index('id="places-title"')
+    section = page[start:page.index("</section>", start)]
+    assert "<h3" in section and "Hebden Bridge</h3>" in section and "E02002247" in section
+    rows = {(level, code) for code, _, level in ROW.findall(section)}
+    expected = hebden_bridge_expected()
+    assert expected["Combined authority"] == "E47000003" and expected["Region"] == "E12000003"
+    assert {(level, code) for level, code in expected.items()} <= rows
+    names = {name for _, name, _ in ROW.findall(section)}
+    assert {"Calderdale", "West Yorkshire", "Leeds City Region"} <= names
+    assert all(level not in ("lad", "lep", "cauth", "lsip") for level, _ in rows)   # level names
+    assert f"Place names: {OPL}." in section
+    assert "No area matches" not in page
+
+
+@pytest.mark.real_data
+def test_the_licence_shows_only_with_place_names(client):
+    assert OPL not in client.get("/", query_string={"q": "Calderdale"}).get_data(as_text=True)
+    place = client.get("/areas/E02002247").get_data(as_text=True)
+    assert "Hebden Bridge" in place and OPL in place
+
+
+@pytest.mark.real_data
+def test_areas_come_before_places_that_contain_the_name(client):
+    page = client.get("/", query_string={"q": "Manchester"}).get_data(as_text=True)
+    assert page.index('id="results-title"') < page.index('id="places-title"')
+    assert "Godmanchester</h3>" in page                  # a place in Huntingdonshire

@@ -19,7 +19,7 @@ from geohub.geography.levels import get_level
 
 CATALOGUE_ENV = "GEOHUB_CATALOGUE"
 GENERALISATIONS = ("BFE", "BFC", "BGC", "BSC", "BUC")
-KINDS = ("featureserver", "file", "lookup")
+KINDS = ("featureserver", "file", "lookup", "gazetteer")
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _REQUIRED = ("id", "title", "vintage", "attribution")
@@ -144,8 +144,10 @@ def _check(raw: dict, where: str) -> Dataset:
         raise bad("default must be true or false")
     if not str(entry.attribution).strip():
         raise bad("attribution is empty")
-    if entry.kind == "lookup" and entry.service:
-        raise bad("service is only for FeatureServer datasets; a lookup comes from a url or a mirror")
+    if entry.kind in ("lookup", "gazetteer") and entry.service:
+        raise bad(f"service is only for FeatureServer datasets; a {entry.kind} comes from a url or a mirror")
+    if entry.kind == "gazetteer" and not (entry.level and entry.code_field and entry.name_field):
+        raise bad("a gazetteer needs level (the points it names), code_field and name_field")
     if entry.kind == "featureserver" and entry.url:
         raise bad("url is only for kind = \"file\"; a FeatureServer dataset names its service")
     if entry.kind == "file" and entry.service:

@@ -87,7 +87,7 @@ def _from_mirror(entry: Dataset, src: Source) -> _Obtained:
 def _from_server(entry: Dataset, src: Source, cache_dir: Path, http: HttpClient, chosen: bool,
                  progress: bool) -> _Obtained:
     cache = cache_dir / entry.id
-    if entry.kind in ("file", "lookup"):
+    if entry.kind in ("file", "lookup", "gazetteer"):
         if entry.url is None:
             raise _Skip(f"{entry.id}: skipped, no download URL is known (it is in mirrors only).")
         cache.mkdir(parents=True, exist_ok=True)
@@ -95,7 +95,7 @@ def _from_server(entry: Dataset, src: Source, cache_dir: Path, http: HttpClient,
         path = cache / name
         if not path.exists():  # a complete earlier download is reused (.part files are not)
             http.get_file(entry.url, path, what=f"Downloading {entry.id}")
-        if entry.is_lookup:  # a CSV table; read_lookup checks it
+        if entry.kind in ("lookup", "gazetteer"):  # a CSV table; its reader checks it
             return _Obtained(path, entry.url, f"downloaded from {entry.url}", cache)
         try:
             kind = json.loads(path.read_text(encoding="utf-8")).get("type")
@@ -128,12 +128,23 @@ def _import_lookup(entry: Dataset, obtained: "_Obtained", store) -> list[str]:
             + [f"  {note}" for note in lookup.notes] + [f"  import {import_id}."])
 
 
+def _import_gazetteer(entry: Dataset, obtained: "_Obtained", store) -> list[str]:
+    from geohub.geography.gazetteer import import_gazetteer
+    report = import_gazetteer(store(), obtained.path, level=entry.level, vintage=entry.vintage,
+                              code_field=entry.code_field, name_field=entry.name_field,
+                              attribution=entry.attribution, source=obtained.source)
+    return ([f"{entry.id} ({entry.title}): {obtained.note}"]
+            + [f"  {line}" for line in report.lines()] + [f"  import {report.import_id}."])
+
+
 def _import_one(entry: Dataset, src: Source, store, cache_dir: Path, http: HttpClient, chosen: bool,
                 progress: bool) -> list[str]:
     obtained = (_from_mirror(entry, src) if src.mirror is not None
                 else _from_server(entry, src, cache_dir, http, chosen, progress))
     if entry.is_lookup:
         return _import_lookup(entry, obtained, store)
+    if entry.kind == "gazetteer":
+        return _import_gazetteer(entry, obtained, store)
     drafts = prepare_boundary_sets(obtained.path, level=entry.level, vintage=entry.vintage,
                                    code_field=entry.code_field, name_field=entry.name_field,
                                    progress=progress)

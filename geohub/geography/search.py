@@ -1,5 +1,7 @@
-"""Search for areas: by name or GSS code (exact matches first, then prefix, then substring) and by
-a point written as coordinates (latitude, longitude or British National Grid easting, northing).
+"""Search for areas: by name or GSS code (exact matches first, then prefix, then substring), by
+a point written as coordinates (latitude, longitude or British National Grid easting, northing),
+and by place name: a stored point named by a gazetteer (an MSOA's population-weighted centroid
+named "Hebden Bridge") is a place, and its result is every area containing that point.
 
 Pure functions over a directory of stored areas (a DataFrame with code, name, level, vintage);
 finding which areas contain a point is the caller's (web/api.PointIndex).
@@ -19,6 +21,10 @@ _PAIR = re.compile(rf"^\s*({_NUMBER})\s*[,;\s]\s*({_NUMBER})\s*$")
 
 # British National Grid's extent (EPSG:27700): eastings 0-700 km, northings 0-1300 km.
 _BNG_EASTING, _BNG_NORTHING = (0, 700_000), (0, 1_300_000)
+
+# Levels stored as points (population-weighted centroids) whose names come from a gazetteer: a
+# match among them is a place to look areas up for, not an area of its own.
+PLACE_LEVELS = ("msoa",)
 
 
 @dataclass(frozen=True)
@@ -88,3 +94,11 @@ def group_point_hits(hits: list[dict]) -> list[dict]:
     for r in out:
         r["vintages"].sort()
     return out
+
+
+def split_places(found: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(areas, places) of ``search_names`` results: places are named points of PLACE_LEVELS
+    (unnamed points are neither: a code alone is not a place name)."""
+    point = found["level"].isin(PLACE_LEVELS)
+    named = found["name"].fillna("").str.strip() != ""
+    return (found[~point].reset_index(drop=True), found[point & named].reset_index(drop=True))

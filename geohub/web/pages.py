@@ -11,7 +11,8 @@ from markupsafe import Markup
 from geohub.errors import GeohubError, NotFound
 from geohub.geography.levels import LEVELS, get_level
 from geohub.io.geojson import feature_collection
-from geohub.geography.search import group_point_hits, parse_point, search_names
+from geohub.geography.search import (PLACE_LEVELS, group_point_hits, parse_point, search_names,
+                                     split_places)
 from geohub.maps.choropleth import lonlat_bounds, render_area_map, render_map, render_overlap_map
 from geohub.maps.charts import sparkline
 from geohub.maps.classify import SCHEMES
@@ -64,15 +65,40 @@ def point_index():
     return app_cache().get("point-index", lambda: PointIndex(get_store()))
 
 
+PLACE_DOT_M, PLACE_VIEW_M = 150, 3000   # a place's dot and the surroundings its map shows, metres
+PLACES_SHOWN = 5   # places listed with every area containing them; more ask for a longer name
+
+
+def gazetteer_line() -> str | None:
+    """The licence line of the place names (the gazetteer import's attribution), once per revision."""
+    from geohub.geography.gazetteer import gazetteer_attribution
+    return app_cache().get("gazetteer-attribution", lambda: gazetteer_attribution(get_store()))
+
+
+def places(found: pd.DataFrame) -> list[dict]:
+    """Each place (a named point) with its coordinates and every area containing it."""
+    out = []
+    for row in found.head(PLACES_SHOWN).itertuples():
+        year = max(row.vintages)
+        point = get_store().areas(row.level, year, codes=[row.code]).to_crs(4326).geometry.iloc[0]
+        hits = group_point_hits(point_index().lookup(point.x, point.y))
+        out.append({"name": row.name, "code": row.code, "level_label": get_level(row.level).label,
+                    "lat": point.y, "lon": point.x, "results": _labelled(hits)})
+    return out
+
+
 def search(q: str) -> dict:
     """Search results for the home page: a point (coordinates) lists every area containing it;
-    anything else is matched against names and codes."""
+    anything else is matched against names and codes of areas, and against place names (each
+    place with every area containing its point)."""
     point = parse_point(q)
     if point is not None:
         hits = group_point_hits(point_index().lookup(point.lon, point.lat))
-        return {"point": point, "results": _labelled(hits)}
-    found = search_names(directory(), q)
-    return {"point": None, "results": _labelled(found.to_dict("records"))}
+        return {"point": point, "results": _labelled(hits), "places": [], "more_places": 0}
+    areas, found = split_places(search_names(directory(), q))
+    return {"point": None, "results": _labelled(areas.to_dict("records")), "places": places(found),
+            "more_places": max(0, len(found) - PLACES_SHOWN),
+            "place_licence": gazetteer_line() if len(found) else None}
 
 
 def _labelled(rows: list[dict]) -> list[dict]:
@@ -85,13 +111,15 @@ def _labelled(rows: list[dict]) -> list[dict]:
 def home():
     store = get_store()
     q = (request.args.get("q") or "").strip()
-    found = search(q) if q else {"point": None, "results": []}
+    found = search(q) if q else {"point": None, "results": [], "places": [], "more_places": 0}
     metas = store.indicators()
     return render_template("home.html", sets=store.boundary_sets(), levels=level_choices(store),
                            governance={lv.name for lv in LEVELS if lv.governance},
                            indicators=[m for m in metas if m.get("levels")],
                            unmatched=[m for m in metas if not m.get("levels")], q=q,
-                           results=found["results"], point=found["point"])
+                           results=found["results"], point=found["point"],
+                           places=found["places"], more_places=found["more_places"],
+                           place_licence=found.get("place_licence"))
 
 
 def value_rows(data) -> list[dict]:
@@ -183,9 +211,23 @@ def map_page(indicator):
         return response
 
 
-def profile_row(meta: dict, code: str) -> dict | None:
-    """One indicator on an area's profile: its latest value with period and unit, England's value,
-    the area's rank among its level, and a small chart of its periods (None: no value here)."""
+def reference_value(meta: dict, level: str, code: str, period: str) -> str:
+    """The formatted value of a reference area (England, a region) for one period; "" when the
+    store cannot give one."""
+    from geohub.web.compare import level_values  # compare imports this module
+    try:
+        value, flag = level_values(meta["id"], level, period).get(code, (None, None))
+    except GeohubError:
+        return ""
+    if value is None or pd.isna(value):
+        return ""
+    return format_value(value, meta.get("unit"), flag, decimals=display_decimals(meta))
+
+
+def profile_row(meta: dict, code: str, region: tuple[str, str] | None = None) -> dict | None:
+    """One indicator on an area's profile: its latest value with period and unit, England's value
+    (and its region's, for a council), the area's rank among its level, and a small chart of its
+    periods (None: no value here)."""
     from geohub.web.compare import ENGLAND, area_level, level_values
     try:
         level, _ = area_level(code, set(meta["levels"]))
@@ -205,27 +247,126 @@ def profile_row(meta: dict, code: str) -> dict | None:
             latest = (period, value, flag, table)
     if latest is None:
         return {"id": meta["id"], "title": meta["title"], "level": level, "period": None,
-                "text": refused or "No value for this area", "england": "", "rank": "",
-                "chart": None}
+                "text": refused or "No value for this area", "england": "", "region": "",
+                "rank": "", "chart": None}
     period, value, flag, table = latest
     decimals = display_decimals(meta)
     others = [v for v, _ in table.values() if v is not None and not pd.isna(v)]
     rank = 1 + sum(1 for v in others if v > value)
-    england = ""
-    try:
-        e_value, e_flag = level_values(meta["id"], ENGLAND[1], period).get(ENGLAND[0], (None, None))
-        if e_value is not None and not pd.isna(e_value):
-            england = format_value(e_value, meta.get("unit"), e_flag, decimals=decimals)
-    except GeohubError:
-        pass
+    england = reference_value(meta, ENGLAND[1], ENGLAND[0], period)
+    region_text = reference_value(meta, "region", region[0], period) if region else ""
     chart = None
     if len(series) > 1:
         chart = Markup(sparkline([series.get(p) for p in periods],
                                  f"{meta['title']}: {periods[0]} to {periods[-1]}"))
     return {"id": meta["id"], "title": meta["title"], "level": level, "period": period,
             "text": format_value(value, meta.get("unit"), flag, decimals=decimals),
-            "england": england, "rank": f"{rank} of {len(others)} {get_level(level).plural.lower()}",
-            "chart": chart}
+            "england": england, "region": region_text,
+            "rank": f"{rank} of {len(others)} {get_level(level).plural.lower()}", "chart": chart}
+
+
+# Councils are profiled beside their region as well as England (ELS does the same).
+COUNCIL_LEVELS = ("lad", "utla", "county")
+
+MODE_WORDS = {
+    "full": "a member in two or more {plural} counts in full in each (as Nomis publishes LEP totals)",
+    "split": "a member in two or more {plural} is split between them, so national totals are kept",
+}
+
+
+def built_from(meta: dict, level: str, period: str, code: str) -> dict | None:
+    """How an aggregated figure of one area was built: the members it was built from (name, code,
+    share, value, weight and what each contributed), the total, and the method and mode in words.
+    None when the level's values are stored rather than aggregated."""
+    def build():
+        data = map_builder().build(MapRequest.from_args(meta["id"], {"level": level, "period": period}))
+        if not data.aggregation:
+            return None
+        agg = data.aggregation
+        names = dict(zip(*map_builder().codes_names(agg["from_level"], agg["from_vintage"])))
+        return {"data": data, "agg": agg, "names": names}
+    try:
+        found = app_cache().get(("built-from", meta["id"], level, period), build)
+    except GeohubError:
+        return None
+    if found is None:
+        return None
+    data, agg, names = found["data"], found["agg"], found["names"]
+    trace = agg["trace"]
+    trace = trace[trace["target_code"] == code]
+    fmt = data.format_value
+    ratio, count = bool(agg.get("parts")), data.kind == "count"
+    rows = []
+    ordered = trace.assign(member=trace["source_code"].map(names)).sort_values(["member", "source_code"])
+    for t in ordered.itertuples():
+        row = {"name": names.get(t.source_code) or t.source_code, "code": t.source_code,
+               "share": f"{t.share:.1%}" if t.share < 1 else "whole"}
+        if ratio:
+            row["cells"] = [format_value(t.numerator, None), format_value(t.denominator, None)]
+        elif count:
+            row["cells"] = [fmt(t.source_value), fmt(t.source_value * t.share)]
+        else:
+            row["cells"] = [fmt(t.source_value), format_value(t.weight, None)]
+        rows.append(row)
+    if ratio:
+        p = agg["parts"]
+        headings = [p["numerator_title"], p["denominator_title"]]
+        totals = [format_value(trace["numerator"].mul(trace["share"]).sum(min_count=1), None),
+                  format_value(trace["denominator"].mul(trace["share"]).sum(min_count=1), None)]
+    elif count:
+        headings = ["Value", "Counted (value × share)"]
+        totals = ["", fmt(trace["source_value"].mul(trace["share"]).sum(min_count=1))]
+    else:
+        headings = ["Value", f"Weight: {agg['weight_title']}"
+                    + (f" ({agg['weight_period']})" if agg.get("weight_period") else "")]
+        totals = ["", format_value(trace["weight"].mul(trace["share"]).sum(min_count=1), None)]
+    value = data.table.loc[data.table["code"] == code, "value"]
+    plural = get_level(level).plural.lower()
+    return {"how": data.how_built(), "rows": rows, "headings": headings, "totals": totals,
+            "value": fmt(value.iloc[0] if len(value) else None), "period": data.period,
+            "mode": agg["mode"],
+            "mode_words": MODE_WORDS.get(agg["mode"], agg["mode"]).format(plural=plural),
+            "members": f"{get_level(agg['from_level']).plural.lower()} ({agg['from_vintage']} boundaries)"}
+
+
+def area_memberships(builder, code: str, level: str, vintage: int) -> tuple[list[dict], tuple | None]:
+    """(the governance areas an area lies in, each level and year once, with its shares; its
+    region as (code, name) when it is a council)."""
+    store = get_store()
+    memberships, seen, region = [], set(), None
+    for other in [lv.name for lv in LEVELS if lv.governance and lv.name != level]:
+        for year in sorted({s.vintage for s in store.boundary_sets() if s.level == other}):
+            bset, _ = store.resolve_set(other, year)
+            at = vintage if vintage in bset.years else year
+            if (other, at) in seen:   # two sets answering for the same year: one row
+                continue
+            seen.add((other, at))
+            table = builder.relationship((level, vintage), (other, at))
+            targets = table[table["source_code"] == code]
+            names = dict(zip(*builder.codes_names(other, at)))
+            if len(targets) and other == "region" and region is None and level in COUNCIL_LEVELS:
+                region = (targets["target_code"].iloc[0], names.get(targets["target_code"].iloc[0]))
+            if len(targets):
+                memberships.append({"level": get_level(other).label, "vintage": at,
+                                    "areas": [(t, names.get(t) or t, s) for t, s in
+                                              zip(targets["target_code"], targets["share"])]})
+    return memberships, region
+
+
+def profile_values(code: str, region) -> list[dict]:
+    """Every mappable indicator's profile row for an area, with how aggregated figures were built."""
+    store = get_store()
+    values = []
+    for meta in store.indicators():
+        if not meta.get("levels"):
+            continue
+        row = profile_row(meta, code, region)
+        if row is None:
+            continue
+        if row["period"] and row["level"] not in meta["levels"]:
+            row["built"] = built_from(meta, row["level"], row["period"], code)
+        values.append(row)
+    return values
 
 
 @bp.get("/areas/<code>")
@@ -245,29 +386,30 @@ def area_page(code):
         live_to = int(first["end_year"]) if pd.notna(first["end_year"]) else vintage
         area = store.areas(level, live_to, codes=[code])
         vintage = live_to
-    memberships, seen = [], set()
-    for other in [lv.name for lv in LEVELS if lv.governance and lv.name != level]:
-        for year in sorted({s.vintage for s in store.boundary_sets() if s.level == other}):
-            bset, _ = store.resolve_set(other, year)
-            at = vintage if vintage in bset.years else year
-            if (other, at) in seen:   # two sets answering for the same year: one row
-                continue
-            seen.add((other, at))
-            table = builder.relationship((level, vintage), (other, at))
-            targets = table[table["source_code"] == code]
-            names = dict(zip(*builder.codes_names(other, at)))
-            if len(targets):
-                memberships.append({"level": get_level(other).label, "vintage": at,
-                                    "areas": [(t, names.get(t) or t, s) for t, s in
-                                              zip(targets["target_code"], targets["share"])]})
-    values = [profile_row(meta, code) for meta in store.indicators() if meta.get("levels")]
-    values = [v for v in values if v is not None]
+    if level in PLACE_LEVELS:
+        # A place is a point: it lies in the areas containing it (no shares, no figures of its own).
+        point = area.to_crs(4326).geometry.iloc[0]
+        memberships = [{"level": h["level_label"], "vintage": ", ".join(map(str, h["vintages"])),
+                        "areas": [(h["code"], h["name"] or h["code"], 1.0)]}
+                       for h in _labelled(group_point_hits(point_index().lookup(point.x, point.y)))]
+        region, values = None, []
+    else:
+        memberships, region = area_memberships(builder, code, level, vintage)
+        values = profile_values(code, region)
+    bounds = area.to_crs(4326).total_bounds
+    if level in PLACE_LEVELS:
+        # A place is a point (its population-weighted centroid): drawn as a dot in its surroundings.
+        bounds = area.buffer(PLACE_VIEW_M).to_crs(4326).total_bounds
+        area = area.assign(geometry=area.buffer(PLACE_DOT_M))
     geo = area.to_crs(4326)
     shape = feature_collection(geo[["code", "geometry"]])
-    parts = render_area_map(shape, geo.total_bounds, static_url=static_url(), vintage=vintage)
+    parts = render_area_map(shape, bounds, static_url=static_url(), vintage=vintage)
     return render_template("area.html", code=code, name=first["name"], level=get_level(level),
                            vintage=vintage, sets=rows.to_dict("records"), memberships=memberships,
-                           values=values, map=page_parts(parts))
+                           values=values, map=page_parts(parts), region=region,
+                           place_levels=PLACE_LEVELS,
+                           place_licence=gazetteer_line() if level in PLACE_LEVELS and first["name"]
+                           else None)
 
 
 _NATIONS = {"E": "English", "W": "Welsh", "S": "Scottish", "N": "Northern Irish"}
