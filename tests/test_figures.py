@@ -389,3 +389,21 @@ def test_a_nomis_table_names_its_publication_as_the_source(figures_client):
     meta = next(m for m in figures_client.get("/api/indicators").get_json() if m["id"] == "employed")
     dataset = pd.read_csv(APS, dtype=str, nrows=1)["dataset"].iloc[0]
     assert meta["source"] == f"{dataset}, ONS via Nomis"
+
+
+def test_leeds_and_manchester_compared_over_the_ubc_periods(figures_client):
+    """The comparison's CSV over UK Business Counts 2018-2022 equals the Nomis file, England too."""
+    frame = pd.read_csv(UBC, dtype=str)
+    frame = frame[frame["variable"] == "Total"]
+
+    def series(code):
+        rows = frame[frame["area_code"] == code]
+        return dict(zip(rows["period"], rows["value"].astype(float)))
+    response = figures_client.get("/compare.csv?areas=E08000035,E08000003&indicator=ubc")
+    assert response.status_code == 200
+    rows = list(pd.read_csv(io.StringIO(response.get_data(as_text=True)), dtype={"period": str})
+                .itertuples(index=False))
+    leeds, manchester, england = series("E08000035"), series("E08000003"), series("E92000001")
+    assert [r[0] for r in rows] == ["2018", "2019", "2020", "2021", "2022"]
+    for period, a, b, e in rows:
+        assert (a, b, e) == (leeds[period], manchester[period], england[period])
