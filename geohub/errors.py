@@ -5,6 +5,29 @@ responses with ``error.status``. Nothing here knows about Flask or click.
 """
 from __future__ import annotations
 
+import re
+
+# Core messages name the options a user gives as «name» (written with option()), never as a CLI
+# flag or a URL parameter: each edge renders them in its own terms, the CLI as --name and the web
+# as the parameter name.
+_OPTION = re.compile("\u00ab([a-z][a-z0-9-]*)\u00bb")
+
+
+def option(name: str) -> str:
+    """How a core message names an input the user gives (rendered --name by the CLI, name on the
+    web)."""
+    return f"\u00ab{name}\u00bb"
+
+
+def for_cli(text: str | None) -> str | None:
+    """``text`` with its options as command-line flags (--name)."""
+    return None if text is None else _OPTION.sub(lambda m: f"--{m.group(1)}", text)
+
+
+def for_web(text: str | None) -> str | None:
+    """``text`` with its options as the parameter names a web user sets."""
+    return None if text is None else _OPTION.sub(lambda m: m.group(1).replace("-", "_"), text)
+
 
 class GeohubError(Exception):
     """Base class: ``message`` says what is wrong, ``hint`` what to do about it."""
@@ -13,13 +36,25 @@ class GeohubError(Exception):
 
     def __init__(self, message: str, hint: str | None = None, *, status: int | None = None):
         super().__init__(message)
-        self.message = message
-        self.hint = hint
+        self.raw_message = message   # options marked «name» (see option())
+        self.raw_hint = hint
         if status is not None:
             self.status = status
 
+    @property
+    def message(self) -> str:
+        """What is wrong, in a web user's words (options as parameter names)."""
+        return for_web(self.raw_message)
+
+    @property
+    def hint(self) -> str | None:
+        """What to do about it, in a web user's words."""
+        return for_web(self.raw_hint)
+
     def __str__(self) -> str:
-        return f"{self.message} {self.hint}" if self.hint else self.message
+        """Message and hint as the command line says them (options as --flags)."""
+        text = f"{self.raw_message} {self.raw_hint}" if self.raw_hint else self.raw_message
+        return for_cli(text)
 
     def to_dict(self) -> dict:
         return {"status": self.status, "error": type(self).__name__, "message": self.message,

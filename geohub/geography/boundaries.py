@@ -84,7 +84,7 @@ def _level_of(raw: RawLayer, codes: pd.Series, field_level: Level | None,
     if len(known) > 1 or (known and None in by_code and field_level is None):
         listing = ", ".join(f"{name or 'unknown prefix'} ({n})" for name, n in by_code.most_common())
         raise InputError(f"Codes from several levels are mixed in {raw.name}: {listing}.",
-                         "Pass --level to say which level these boundaries are.")
+                         "Pass «level» to say which level these boundaries are.")
     if len(known) == 1 and None not in by_code:
         return get_level(known.pop())
     if field_level is not None:
@@ -93,7 +93,7 @@ def _level_of(raw: RawLayer, codes: pd.Series, field_level: Level | None,
     if named is not None:
         return named
     raise InputError(f"Cannot tell the level of {raw.name}: its codes have no known GSS prefix.",
-                     "Pass --level (one of lad, county, lep, cauth, lsip, region, country, msoa ...).")
+                     "Pass «level» (one of lad, county, lep, cauth, lsip, region, country, msoa ...).")
 
 
 def _file_vintage(layers: list[RawLayer]) -> int | None:
@@ -181,13 +181,13 @@ def prepare_layer(raw: RawLayer, *, level: str | None = None, vintage=None,
         rows = (np.flatnonzero(missing.to_numpy()) + 1).tolist()
         raise InputError(f"{raw.name}: {len(rows)} feature(s) have no code in {fields.code} "
                          f"(features {', '.join(map(str, rows[:10]))}).",
-                         "Fill in the codes, or pass --code-field to use another field.")
+                         "Fill in the codes, or pass «code-field» to use another field.")
     dupes = sorted(code for code, n in Counter(codes).items() if n > 1)
     if dupes:
         raise InputError(f"{raw.name}: duplicate codes in {fields.code}: {', '.join(dupes[:20])}"
                          f"{' ...' if len(dupes) > 20 else ''}.",
                          "Each area must appear once: dissolve or remove the duplicates, or pass "
-                         "--code-field if another field identifies the areas.")
+                         "«code-field» if another field identifies the areas.")
     lvl = _level_of(raw, codes, fields.level, level, several_layers)
     if vintage is not None:
         year = parse_vintage(vintage)
@@ -195,7 +195,7 @@ def prepare_layer(raw: RawLayer, *, level: str | None = None, vintage=None,
         year = fields.vintage or file_vintage or (vintage_from_filename(path) if path else None)
     if year is None:
         raise InputError(f"Cannot tell the vintage (boundary year) of {raw.name}.",
-                         "Pass --vintage YEAR, e.g. --vintage 2021.")
+                         "Pass «vintage» YEAR, e.g. «vintage» 2021.")
     geoms = frame.geometry
     no_geom = geoms.isna() | geoms.is_empty
     if no_geom.any():
@@ -239,7 +239,7 @@ def prepare_boundary_sets(path, *, level=None, vintage=None, code_field=None, na
     clashes = [f"{lvl} {vin}" for (lvl, vin), n in seen.items() if n > 1]
     if clashes:
         raise InputError(f"Several layers of {path.name} would become the same boundary set: "
-                         f"{', '.join(clashes)}.", "Import them one at a time with --layer and --level.")
+                         f"{', '.join(clashes)}.", "Import them one at a time with «layer» and «level».")
     return drafts
 
 

@@ -133,7 +133,7 @@ def _check(raw: dict, where: str) -> Dataset:
         try:
             get_level(entry.level)
         except InputError as exc:
-            raise bad(f"{exc.message} {exc.hint}".rstrip(".")) from exc
+            raise bad(f"{exc.raw_message} {exc.raw_hint}".rstrip(".")) from exc
     if not isinstance(entry.vintage, int) or not 1990 <= entry.vintage <= 2100:
         raise bad(f"vintage {entry.vintage!r} must be a four-digit year")
     if entry.generalisation is not None and entry.generalisation not in GENERALISATIONS:

@@ -64,10 +64,10 @@ def detect_fields(frame: pd.DataFrame, code_field: str | None = None,
         if not candidates:
             raise InputError(
                 "No code field found (looked for ONS fields like LAD21CD or areacd).",
-                f"Candidate fields: {', '.join(_text_columns(frame)) or 'none'}; pass --code-field.")
+                f"Candidate fields: {', '.join(_text_columns(frame)) or 'none'}; pass «code-field».")
         if len(candidates) > 1:
             raise InputError(f"Several fields look like codes: {', '.join(candidates)}.",
-                             "Pass --code-field to say which one identifies the areas.")
+                             "Pass «code-field» to say which one identifies the areas.")
         code = candidates[0]
 
     level = vintage = None

@@ -50,7 +50,7 @@ def resolve_source(source: str | os.PathLike | None) -> Source:
     if not folder.is_dir():
         raise InputError(f"The mirror folder {folder} does not exist"
                          f"{' (it is a file)' if folder.exists() else ''}.",
-                         "Give --source an ArcGIS REST services URL or a folder laid out like "
+                         "Give «source» an ArcGIS REST services URL or a folder laid out like "
                          "../shared/data (boundaries/lad/..., boundaries/lep/...).")
     return Source(mirror=folder.resolve())
 
@@ -76,7 +76,7 @@ class _Obtained:
 def _from_mirror(entry: Dataset, src: Source) -> _Obtained:
     if entry.mirror is None:
         raise InputError(f"No mirror copy of {entry.id} is known.",
-                         "Fetch it from the portal: run 'geohub fetch' without --source, or with a URL.")
+                         "Fetch it from the portal: run 'geohub fetch' without «source», or with a URL.")
     path = src.mirror / entry.mirror
     if not path.is_file():
         raise NotFound(f"{entry.mirror} is not in the mirror folder {src.mirror}.",
@@ -109,9 +109,9 @@ def _from_server(entry: Dataset, src: Source, cache_dir: Path, http: HttpClient,
     if entry.service is None:
         if not chosen:
             raise _Skip(f"{entry.id}: skipped: no FeatureServer service is known for it (it comes from "
-                        "a mirror only; load it with --source DIR).")
+                        "a mirror only; load it with «source» DIR).")
         raise InputError(f"No FeatureServer service is known for {entry.id}: it comes from a mirror only.",
-                         "Use --source DIR with a mirror folder such as ../shared/data.")
+                         "Use «source» DIR with a mirror folder such as ../shared/data.")
     url = layer_url(src.url, entry.service, entry.layer)
     got = download_layer(url, cache, name=entry.id, http=http, progress=progress)
     reused = f", {got.pages_reused} reused from an interrupted run" if got.pages_reused else ""
@@ -164,11 +164,11 @@ def _failure(failures: list[tuple[str, GeohubError]], loaded: list[str]) -> Geoh
     cls = kinds.pop() if len(kinds) == 1 else SourceError
     if len(failures) == 1:
         dataset, error = failures[0]
-        message = f"{dataset}: {error.message}"
-        hint = error.hint
+        message = f"{dataset}: {error.raw_message}"
+        hint = error.raw_hint
     else:
         message = f"{len(failures)} datasets failed: " + " ".join(
-            f"{dataset}: {error.message}" for dataset, error in failures)
+            f"{dataset}: {error.raw_message}" for dataset, error in failures)
         hint = "Fix the problems above and run the command again."
     if loaded:
         message += f" (Loaded meanwhile: {', '.join(loaded)}.)"

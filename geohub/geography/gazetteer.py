@@ -80,7 +80,7 @@ def import_gazetteer(store, path: str | Path, *, level: str, vintage: int, code_
         bset, _ = store.resolve_set(level, vintage)
     except NotFound as exc:
         raise NotFound(f"The gazetteer names {level} {vintage} areas, and the store has none: "
-                       f"{exc.message}", f"Load the {level} {vintage} points first (for MSOAs, the "
+                       f"{exc.raw_message}", f"Load the {level} {vintage} points first (for MSOAs, the "
                        "dataset msoa-2021-pwc), then the gazetteer.") from exc
     areas = store._read_areas(bset.level, bset.vintage, None, True)
     stored = set(areas["code"])

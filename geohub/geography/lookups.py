@@ -142,7 +142,7 @@ def read_lookup(path: str | Path, *, vintage=None, source_column: str | None = N
     undated = [c.column for c in columns if c.vintage is None]
     if undated:
         raise InputError(f"The columns {', '.join(undated)} do not say which year their codes are.",
-                         "Pass --vintage YEAR.")
+                         "Pass «vintage» YEAR.")
     families: dict = {}
     stems = defaultdict(list)
     for c in columns:

@@ -89,7 +89,7 @@ def check_indicator_id(indicator_id: str) -> str:
     if not isinstance(indicator_id, str) or not INDICATOR_ID.fullmatch(indicator_id):
         raise InputError(f"Indicator id {quote(indicator_id)} is not a slug.",
                          "Ids are lower-case letters, digits, '-' and '_' (at most 64), starting "
-                         "with a letter or digit, e.g. --id pop-2020.")
+                         "with a letter or digit, e.g. «id» pop-2020.")
     return indicator_id
 
 

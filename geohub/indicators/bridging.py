@@ -95,7 +95,7 @@ def bridge_values(rows: pd.DataFrame, bridge: Bridge, kind: str,
             f"Bridging this {kind} from {bridge.level} {bridge.from_vintage} to {bridge.to_vintage} "
             f"merges areas (e.g. {example} = {', '.join(merged[example])}), and a {kind} cannot be "
             "summed.",
-            f"Pass --weight ID with a count on {bridge.level} {bridge.from_vintage} codes to weight "
+            f"Pass «weight» ID with a count on {bridge.level} {bridge.from_vintage} codes to weight "
             "by (for most rates: the population of the denominator, e.g. mid-year population).")
     for period, group in rows.groupby("period", sort=True):
         values = group.set_index("area_code")["value"]

@@ -74,7 +74,7 @@ def detect_columns(frame: pd.DataFrame, *, code=None, value=None, period=None, c
             candidates = patterned or _gss_like(frame) or list(frame.columns)
             raise InputError("No code column found (looked for area_code, AREACD, GEOGRAPHY_CODE, "
                              "ltla21_code, LAD21CD ...).",
-                             f"Candidate columns: {', '.join(candidates)}; pass --code-column.")
+                             f"Candidate columns: {', '.join(candidates)}; pass «code-column».")
     value_col = find_column(frame, value, VALUE_NAMES, "value") or find_column(
         frame, None, WIDE_TOTALS, "value")
     if value_col is None:
@@ -83,7 +83,7 @@ def detect_columns(frame: pd.DataFrame, *, code=None, value=None, period=None, c
                                                       errors="coerce").notna().mean() > 0.8]
         raise InputError("No value column found (looked for OBS_VALUE, value, total_population ...).",
                          f"Numeric columns: {', '.join(numeric[:20]) or 'none'}"
-                         f"{' ...' if len(numeric) > 20 else ''}; pass --value-column.")
+                         f"{' ...' if len(numeric) > 20 else ''}; pass «value-column».")
     period_col = find_column(frame, period, PERIOD_NAMES, "period")
     m = _ONS_CODE.match(code_col) or _SNAKE_CODE.match(code_col)
     vintage_col = find_column(frame, None, ("code_vintage",), "vintage")

@@ -71,8 +71,8 @@ def parse_where(items) -> list[tuple[str, str]]:
     pairs = []
     for item in items or ():
         if "=" not in item:
-            raise InputError(f"--where {item!r} is not COLUMN=VALUE.",
-                             'Write it as --where variable="Total" (quote values with spaces).')
+            raise InputError(f"«where» {item!r} is not COLUMN=VALUE.",
+                             'Write it as «where» variable="Total" (quote values with spaces).')
         column, value = item.split("=", 1)
         pairs.append((column.strip(), value.strip()))
     return pairs
@@ -82,7 +82,7 @@ def apply_filters(frame: pd.DataFrame, where: list[tuple[str, str]]) -> pd.DataF
     """Rows matching every filter (several values for one column are alternatives)."""
     wanted: dict[str, list[str]] = {}
     for column, value in where:
-        wanted.setdefault(find_column(frame, column, (), "--where"), []).append(value)
+        wanted.setdefault(find_column(frame, column, (), "«where»"), []).append(value)
     mask = pd.Series(True, index=frame.index)
     for column, values in wanted.items():
         cells = frame[column].astype("string").str.strip()
@@ -96,7 +96,7 @@ def apply_filters(frame: pd.DataFrame, where: list[tuple[str, str]]) -> pd.DataF
     result = frame[mask]
     if result.empty:
         raise InputError("The filters together matched no rows (each matches some on its own).",
-                         "Check that the --where values can occur in the same rows.")
+                         "Check that the «where» values can occur in the same rows.")
     return result
 
 
@@ -118,13 +118,13 @@ def _periods(frame: pd.DataFrame, cols: Columns, options: ImportOptions, path: P
         if periods.isna().any():
             rows = (periods.index[periods.isna()] + 2).tolist()[:10]
             raise InputError(f"Rows without a period in {cols.period} (lines {rows}).",
-                             "Fill them in or filter them out with --where.")
+                             "Fill them in or filter them out with «where».")
         return periods
     m = _PERIOD_IN_NAME.search(path.name)
     if m:
         return pd.Series(m[1], index=frame.index)
     raise InputError("No period column found (looked for DATE, period, Period, year ...).",
-                     "Pass --period-column COLUMN, or --period VALUE for a single-period table.")
+                     "Pass «period-column» COLUMN, or «period» VALUE for a single-period table.")
 
 
 def _resolve_duplicates(rows: pd.DataFrame, source: pd.DataFrame, cols: Columns, title: str,
@@ -155,10 +155,10 @@ def _resolve_duplicates(rows: pd.DataFrame, source: pd.DataFrame, cols: Columns,
     if varying and source[varying[0]].nunique() < len(source) / 2:
         first = varying[0]
         hint = (f"Rows for one area and period differ in {first} ({source[first].nunique()} values): "
-                f"pick one with --where {first}=VALUE, or make one indicator per value with "
-                f"--indicator-column {first}.")
+                f"pick one with «where» {first}=VALUE, or make one indicator per value with "
+                f"«indicator-column» {first}.")
     else:
-        hint = ("The file gives one code to different values; fix it, or pass --drop-duplicates to "
+        hint = ("The file gives one code to different values; fix it, or pass «drop-duplicates» to "
                 "leave those rows out (they are listed in the report).")
     raise InputError(f"{title}: {int(dup.sum())} rows repeat an (area code, period) pair "
                      f"(e.g. {shown}).", hint)
@@ -287,21 +287,21 @@ def _draft(frame: pd.DataFrame, cols: Columns, options: ImportOptions, path: Pat
     if no_code.any():
         lines = (rows.index[no_code] + 2).tolist()[:10]
         raise InputError(f"{title}: rows without an area code in {cols.code} (lines {lines}).",
-                         "Fill them in or filter them out with --where.")
+                         "Fill them in or filter them out with «where».")
     notes: list[str] = []
     rows = _resolve_duplicates(rows, frame, cols, title, options.drop_duplicates, notes)
     unit = _unit_of(frame, cols, options)
     kind = options.kind or infer_kind(title, unit, cols.value)
     if kind is None:
         raise InputError(f"geohub cannot tell whether {title!r} is a count or a rate.",
-                         "Say so with --kind count (summed when areas are combined) or --kind rate "
+                         "Say so with «kind» count (summed when areas are combined) or «kind» rate "
                          "(averaged with a weight).")
     if kind not in KINDS:
         raise InputError(f"Unknown kind {kind!r}.", f"Use one of: {', '.join(KINDS)}.")
     if kind == "count" and unit and re.search(r"%|percent|per ", unit, re.IGNORECASE):
-        raise InputError(f"{title!r} has unit {unit!r}, which is a rate, but was given --kind count.",
+        raise InputError(f"{title!r} has unit {unit!r}, which is a rate, but was given «kind» count.",
                          "Counts are summed when areas are combined and rates must not be: use "
-                         "--kind rate (or ratio).")
+                         "«kind» rate (or ratio).")
     meta = {"id": indicator_id, "title": title, "unit": unit, "kind": kind,
             "source": options.source or _default_source(frame, path), "licence": options.licence,
             "periods": sorted(rows["period"].unique().tolist()),
@@ -330,5 +330,5 @@ def build_drafts(frame: pd.DataFrame, options: ImportOptions, path: Path) -> lis
     clashes = sorted({i for i in ids if ids.count(i) > 1})
     if clashes:
         raise InputError(f"Several indicators would get the same id: {', '.join(clashes)}.",
-                         "Their names differ only in punctuation; import them separately with --where.")
+                         "Their names differ only in punctuation; import them separately with «where».")
     return drafts

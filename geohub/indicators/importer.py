@@ -80,7 +80,7 @@ def _bridge(store: Store, result: IndicatorResult, to_vintage: int, weight: str 
 
 def resolve(store: Store, drafts: list[IndicatorDraft], *, strict: bool = False,
             bridge_to: int | None = None, weight: str | None = None) -> list[IndicatorResult]:
-    """Match drafts to the store's areas (and bridge them); InputError under --strict if any code
+    """Match drafts to the store's areas (and bridge them); InputError under strict matching if any code
     does not match."""
     index = CodeIndex(store)
     results = []
@@ -93,8 +93,8 @@ def resolve(store: Store, drafts: list[IndicatorDraft], *, strict: bool = False,
         if strict and result.unmatched():
             raise InputError(f"{draft.meta['id']}: {len(result.unmatched())} codes did not match an area "
                              f"in the store: {', '.join(result.unmatched()[:15])}.",
-                             "Import the boundaries they belong to, filter them out with --where, or "
-                             "drop --strict to import the rest and list them in the report.")
+                             "Import the boundaries they belong to, filter them out with «where», or "
+                             "drop «strict» to import the rest and list them in the report.")
         if bridge_to is not None:
             _bridge(store, result, bridge_to, weight)
         result.meta["levels"] = {lvl: int(vin) for (lvl, vin), _ in result.values.groupby(["level", "vintage"])}

@@ -45,7 +45,7 @@ def _check_unit(meta: dict) -> None:
     if meta.get("kind") == "count" and unit and re.search(r"%|percent|per ", unit, re.IGNORECASE):
         raise InputError(f"{meta['id']} is a count, so its unit cannot be {unit!r} (a rate's unit).",
                          "Counts are summed when areas are combined; import the figures again with "
-                         "--kind rate if they are a rate.")
+                         "«kind» rate if they are a rate.")
 
 
 def edit_indicator(store_factory, indicator_id: str, *, title: str | None = None,
@@ -59,7 +59,7 @@ def edit_indicator(store_factory, indicator_id: str, *, title: str | None = None
     given = {"title": title, "unit": unit, "source": source, "licence": licence}
     if all(v is None for v in given.values()) and new_id is None:
         raise InputError(f"Nothing to change for {indicator_id!r}.",
-                         "Give at least one of --title, --unit, --source, --licence or --new-id.")
+                         "Give at least one of «title», «unit», «source», «licence» or «new-id».")
     if title is not None and not title.strip():
         raise InputError("A title cannot be empty.", "Give the indicator a title people can read.")
     store = resolve_store(store_factory)

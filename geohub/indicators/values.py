@@ -83,7 +83,7 @@ def clean_values(raw: pd.Series, flags: pd.Series | None = None,
         shown = ", ".join(f"line {i + 2}: {v!r}" for i, v in bad[:10])
         raise InputError(f"{len(bad)} {what}s are neither numbers nor known ONS/Nomis markers "
                          f"({shown}{' ...' if len(bad) > 10 else ''}).",
-                         "Fix those cells, or filter the rows out with --where. Known markers: "
+                         "Fix those cells, or filter the rows out with «where». Known markers: "
                          + ", ".join(sorted(MARKERS)) + ".")
     numbers[~np.isfinite(numbers)] = np.nan
     return numbers, flag

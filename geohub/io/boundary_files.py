@@ -54,7 +54,7 @@ def parse_crs(value) -> CRS:
         return CRS.from_epsg(int(value)) if str(value).isdigit() else CRS.from_user_input(value)
     except Exception as exc:  # pyproj raises CRSError with a long message
         raise InputError(f"{value!r} is not a coordinate reference system geohub knows.",
-                         "Give an EPSG number, e.g. --crs 27700 or --crs 4326.") from exc
+                         "Give an EPSG number, e.g. «crs» 27700 or «crs» 4326.") from exc
 
 
 def _check_declared_crs(path: Path, member) -> None:
@@ -63,14 +63,14 @@ def _check_declared_crs(path: Path, member) -> None:
     name = member.get("properties", {}).get("name") if isinstance(member, dict) else None
     if not isinstance(name, str):
         raise InputError(f"{path.name}: its crs member does not name a coordinate system.",
-                         "Remove it (RFC 7946 GeoJSON is lon/lat), or pass --crs.")
+                         "Remove it (RFC 7946 GeoJSON is lon/lat), or pass «crs».")
     try:
         CRS.from_user_input(name)
     except Exception as exc:  # pyproj's CRSError
         shown = name if len(name) <= 80 else name[:79] + "…"
         raise InputError(f"{path.name} declares the coordinate system {shown!r}, which PROJ does "
-                         "not know.", "Fix the crs member, or pass --crs with its EPSG number, "
-                         "e.g. --crs 27700.") from exc
+                         "not know.", "Fix the crs member, or pass «crs» with its EPSG number, "
+                         "e.g. «crs» 27700.") from exc
 
 
 def _sniff_json(path: Path) -> dict:
@@ -152,7 +152,7 @@ def _layers_of_zip(path: Path, layer: str | None, crs_given: bool) -> list[RawLa
         if prj.lower() not in lowered and not crs_given:
             raise InputError(f"The Shapefile {member} in {path.name} has no .prj file, so its "
                              "coordinate system is unknown.",
-                             "Pass --crs, e.g. --crs 27700 for British National Grid or --crs 4326.")
+                             "Pass «crs», e.g. «crs» 27700 for British National Grid or «crs» 4326.")
         frame = _read(f"/vsizip/{path}/{member}", None, "zipped Shapefile")
         layers.append(RawLayer(Path(member).stem, frame, "zipped Shapefile"))
     return layers
@@ -180,7 +180,7 @@ def _check_coordinates(raw: RawLayer, path: Path) -> None:
     crs = frame.crs
     if crs is None:
         raise InputError(f"{where} does not say which coordinate system it uses.",
-                         "Pass --crs, e.g. --crs 27700 or --crs 4326.")
+                         "Pass «crs», e.g. «crs» 27700 or «crs» 4326.")
     bounds = tuple(frame.total_bounds)
     lonlat, bng = looks_like_lonlat(bounds), looks_like_bng(bounds)
     if crs.is_geographic:
@@ -195,10 +195,10 @@ def _check_coordinates(raw: RawLayer, path: Path) -> None:
     if not lonlat and not bng:
         raise InputError(f"The coordinates of {where} {extent} are neither plausible longitude/latitude "
                          "nor British National Grid metres.",
-                         "Check the file, or pass --crs with its coordinate system (EPSG number).")
+                         "Check the file, or pass «crs» with its coordinate system (EPSG number).")
     declared = crs.name
     looks = "British National Grid metres" if bng and not lonlat else "longitude/latitude"
-    fix = "--crs 27700" if looks.startswith("British") else "--crs 4326"
+    fix = "«crs» 27700" if looks.startswith("British") else "«crs» 4326"
     raise InputError(f"The coordinates of {where} {extent} look like {looks}, but the file declares "
                      f"{declared}.", f"Pass {fix} to read them as {looks}.")
 

@@ -80,7 +80,7 @@ def aggregate(values, table: pd.DataFrame, kind: str, mode: str = "split",
         if weights is None:
             raise InputError(f"Aggregating a {kind} needs a weight indicator: a {kind} must be "
                              "averaged, weighted by its denominator, never summed.",
-                             "Give weights (e.g. --weights population.csv --weight-column "
+                             "Give weights (e.g. «weights» population.csv «weight-column» "
                              "total_population).")
         w = _series(weights, "weights")
     links = _shares(table, mode)

@@ -149,20 +149,20 @@ def relate(source: gpd.GeoDataFrame, target: gpd.GeoDataFrame, source_code: str 
     if method not in METHODS:
         raise InputError(f"Unknown method {method!r}.", f"Use one of: {', '.join(METHODS)}.")
     if not 0.0 <= float(min_share) < 1.0:
-        raise InputError(f"min_share must be in [0, 1), not {min_share}.", "E.g. --min-share 0.05.")
+        raise InputError(f"min_share must be in [0, 1), not {min_share}.", "E.g. «min-share» 0.05.")
     if method == "area":
         with SPATIAL_LOCK:
             table = area_shares(source, target, source_code, target_code)
     elif method == "best-fit":
         if points is None:
             raise InputError("The best-fit method needs points: population-weighted centroids of "
-                             "small areas.", "E.g. --points ../shared/data/boundaries/centroids/"
+                             "small areas.", "E.g. «points» ../shared/data/boundaries/centroids/"
                              "MSOA21_PWC_EW_onsvisual.geojson.")
         with SPATIAL_LOCK:
             table = best_fit_shares(source, target, points, source_code, target_code, weights)
     else:
         if lookup is None:
-            raise InputError("The lookup method needs a lookup table.", "Pass --lookup FILE.")
+            raise InputError("The lookup method needs a lookup table.", "Pass «lookup» FILE.")
         table = lookup_shares(source, target, lookup, source_code, target_code)
     extra = dict(table.attrs)
     table = table.sort_values(["source_code", "target_code"]).reset_index(drop=True)[COLUMNS]

@@ -20,7 +20,7 @@ def backup_gpkg(source: str | Path, target: str | Path, *, replace: bool = False
     if not source.exists():
         raise NotFound(f"There is no store at {source}.", "Check GEOHUB_STORE.")
     if target.exists() and not replace:
-        raise Conflict(f"{target} already exists.", "Give a new file name, or pass --replace.")
+        raise Conflict(f"{target} already exists.", "Give a new file name, or pass «replace».")
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     os.close(fd)

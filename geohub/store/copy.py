@@ -17,7 +17,7 @@ def copy_store(source: Store, target: Store, *, replace: bool = False) -> dict[s
     kept); returns rows copied per table. Refuses a non-empty target unless ``replace``."""
     if not replace and not is_empty(target):
         raise Conflict(f"The target store {target.url} already holds data.",
-                       "Pass --replace to overwrite it, or migrate into an empty store.")
+                       "Pass «replace» to overwrite it, or migrate into an empty store.")
     counts = {}
     with target.transaction() as tx:
         for table in COPIED:

@@ -98,8 +98,8 @@ def _raise_if_broken(store, read, level, vintage) -> None:
         if lvl == name and (vintage is None or int(vintage) == year):
             raise BrokenBoundarySet(
                 f"The stored {lvl} {year} boundaries are broken, so this cannot be shown: {problem}",
-                f"An administrator should re-import them with 'geohub import-boundaries' "
-                f"(--level {lvl} --vintage {year}), which checks every feature.")
+                f"An administrator should re-import the {lvl} {year} boundaries with 'geohub "
+                "import-boundaries', which checks every feature.")
 
 
 def store_revision() -> int:
