@@ -60,6 +60,8 @@ SETTINGS: tuple[Setting, ...] = (
             "Seconds a render waits for a free slot before the 503."),
     Setting("GEOHUB_IMPORT_MAX_VERTICES", "2000000",
             "Most vertices one boundary feature may have; an import with a bigger one is refused."),
+    Setting("GEOHUB_IMPORT_MAX_MB", "1024",
+            "Largest boundary file (unzipped) an import reads, in megabytes; 0: no limit."),
     Setting("GEOHUB_IMPORT_SECONDS", "300",
             "Time budget, in seconds, for repairing a file's invalid geometries at import."),
     Setting("GEOHUB_PROXIES", "0",

@@ -191,3 +191,19 @@ def test_an_area_code_with_a_nul_is_not_found(geohub, store_path, tmp_path):
     client = app.test_client()
     assert client.get("/areas/E06000001").status_code == 200
     assert client.get("/areas/E06000001%00").status_code == 404
+
+
+def test_a_zip_that_unpacks_past_the_limit_is_refused_before_reading(geohub, store_path, tmp_path,
+                                                                     monkeypatch):
+    """A tiny zip whose .shp unpacks to megabytes (a zip bomb) is refused at once, store untouched."""
+    import zipfile
+    bomb = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("areas.shp", b"\0" * (3 * 1024 * 1024))
+        zf.writestr("areas.dbf", b"\0" * 100)
+    assert bomb.stat().st_size < 50_000
+    monkeypatch.setenv("GEOHUB_IMPORT_MAX_MB", "2")
+    result = geohub("import-boundaries", bomb)
+    assert result.exit_code != 0
+    assert "bomb.zip unzips to 3 MB, more than the 2 MB an import may read" in result.output
+    assert "GEOHUB_IMPORT_MAX_MB" in result.output and not store_path.exists()

@@ -93,6 +93,9 @@ def test_the_server_entry_point_warms_up_and_the_app_alone_does_not(store_path, 
     import sys
 
     from conftest import REPO
+    from geohub.store import open_store
+    with open_store(store_path):   # the server serves an existing store; it never creates one
+        pass
     env = {**os.environ, "GEOHUB_STORE": str(store_path), "GEOHUB_DATABASE_URL": "",
            "GEOHUB_CACHE_DIR": str(tmp_path / "cache")}
     probe = "import sys; {}; print('mapclassify' in sys.modules)"
@@ -112,3 +115,19 @@ def test_the_cli_and_the_app_agree_on_the_instance_folder(monkeypatch):
     app = create_app()
     assert str(settings.instance_dir()) == app.instance_path
     assert config()["GEOHUB_STORE"] == app.config["GEOHUB_STORE"]
+
+
+def test_the_server_entry_point_refuses_a_missing_store(tmp_path):
+    """gunicorn's wsgi:app with a mistyped GEOHUB_STORE stops with a message; no store appears."""
+    import os
+    import subprocess
+    import sys
+
+    from conftest import REPO
+    missing = tmp_path / "mistyped.gpkg"
+    env = {**os.environ, "GEOHUB_STORE": str(missing), "GEOHUB_DATABASE_URL": "",
+           "GEOHUB_CACHE_DIR": str(tmp_path / "cache")}
+    result = subprocess.run([sys.executable, "-c", "import wsgi"], cwd=REPO, env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode != 0 and f"There is no store at {missing}" in result.stderr
+    assert not missing.exists()

@@ -129,10 +129,23 @@ def _layers_of_json(path: Path, data: dict, layer: str | None,
     return [RawLayer(path.stem, frame, "GeoJSON")]
 
 
+def _check_size(path: Path, size: int, what: str) -> None:
+    """Refuse, before reading, a file larger than GEOHUB_IMPORT_MAX_MB (unzipped): a small zip can
+    hold hundreds of megabytes that reading would hold in memory for minutes."""
+    from geohub import settings
+    limit_mb = float(settings.get("GEOHUB_IMPORT_MAX_MB") or 0)
+    if limit_mb and size > limit_mb * 1024 * 1024:
+        raise InputError(f"{path.name} {what} {size / 1024 / 1024:,.0f} MB, more than the "
+                         f"{limit_mb:,.0f} MB an import may read.",
+                         "Use a generalised edition (the ONS 'BGC' or 'BUC' files), split the file, "
+                         "or raise GEOHUB_IMPORT_MAX_MB.")
+
+
 def _layers_of_zip(path: Path, layer: str | None, crs_given: bool) -> list[RawLayer]:
     try:
         with zipfile.ZipFile(path) as zf:
             members = zf.namelist()
+            _check_size(path, sum(info.file_size for info in zf.infolist()), "unzips to")
     except zipfile.BadZipFile as exc:
         raise InputError(f"{path.name} is not a valid zip file.",
                          "Re-download it, or zip the Shapefile's .shp, .shx, .dbf and .prj together.") from exc
@@ -222,6 +235,7 @@ def read_boundary_file(path: str | Path, *, layer: str | None = None,
         raise InputError(f"{path} is a folder, not a boundary file.", f"Supported formats: {SUPPORTED}.")
     if path.stat().st_size == 0:
         raise InputError(f"{path.name} is empty (0 bytes).", "Re-download or re-export it.")
+    _check_size(path, path.stat().st_size, "is")
     suffix = path.suffix.lower()
     if suffix in (".geojson", ".json", ".topojson"):
         layers = _layers_of_json(path, _sniff_json(path), layer, crs is not None)
