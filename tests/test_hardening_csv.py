@@ -5,7 +5,7 @@ import io
 
 import pytest
 
-from factories import feature, lonlat_boxes, write_geojson
+from factories import lonlat_boxes
 
 HOSTILE = [("E06000001", "=HYPERLINK(\"http://evil.example\",\"x\")"), ("E06000002", "+1+cmd"),
            ("E06000003", "-2+3"), ("E06000004", "@SUM(A1)"), ("E06000005", "\tTab"), ("E06000006", "Plain")]

@@ -6,9 +6,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
-
-import pytest
 
 from conftest import snapshot
 from factories import THREE_LADS, lonlat_boxes
