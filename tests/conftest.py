@@ -177,6 +177,22 @@ def client(web_app):
 ARTIFACTS = REPO / "test-artifacts"
 
 
+@pytest.fixture(scope="module")
+def chromium():
+    """Debian's chromium through Playwright, one per test module (see tests/live.py)."""
+    from live import browser
+    with browser() as b:
+        yield b
+
+
+@pytest.fixture(scope="module")
+def base_url(web_app):
+    """The web tests' app served on a loopback port, one per test module."""
+    from live import serve
+    with serve(web_app) as url:
+        yield url
+
+
 @pytest.fixture(scope="session")
 def postgis_url():
     """A PostgreSQL + PostGIS server for the session (see tests/postgres.py)."""

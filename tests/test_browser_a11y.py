@@ -5,7 +5,6 @@ import pytest
 
 from a11y import axe_violations, describe, horizontal_overflow
 from conftest import ARTIFACTS
-from live import browser, serve
 
 pytestmark = [pytest.mark.browser, pytest.mark.real_data]
 
@@ -26,18 +25,6 @@ PAGES = {
     "not-found": "/areas/E99999999",
     "refused-map": "/maps/pop?level=lad&vintage=2017",
 }
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    with browser() as b:
-        yield b
-
-
-@pytest.fixture(scope="module")
-def base_url(web_app):
-    with serve(web_app) as url:
-        yield url
 
 
 def open_page(chromium, url, width, height):

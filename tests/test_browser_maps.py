@@ -6,22 +6,10 @@ import csv
 import pytest
 
 from conftest import ARTIFACTS, INDICATORS
-from live import browser, serve
+from live import serve
 from test_web_pages import EVIL, evil_app  # noqa: F401  (fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.real_data]
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    with browser() as b:
-        yield b
-
-
-@pytest.fixture(scope="module")
-def base_url(web_app):
-    with serve(web_app) as url:
-        yield url
 
 
 class Watched:

@@ -8,7 +8,6 @@ import pytest
 
 from a11y import horizontal_overflow
 from conftest import ARTIFACTS
-from live import browser, serve
 
 pytestmark = [pytest.mark.browser, pytest.mark.real_data]
 
@@ -17,18 +16,6 @@ LEP_MAP = "/maps/pop?level=lep"
 GBS = "E37000012"          # Greater Birmingham and Solihull LEP
 LEEDS = "E08000035"
 PHONES = [(390, 844), (320, 640)]
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    with browser() as b:
-        yield b
-
-
-@pytest.fixture(scope="module")
-def base_url(web_app):
-    with serve(web_app) as url:
-        yield url
 
 
 def open_map(chromium, url, width, height):
