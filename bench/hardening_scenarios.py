@@ -101,6 +101,17 @@ def _folder(cache: Path) -> dict:
     return {"files": len(files), "mb": round(sum(p.stat().st_size for p in files) / 1e6, 2)}
 
 
+def _measured(server, clients: int, duration: float, urls, rss) -> tuple[float, dict, "Probe"]:
+    """(workers' idle RSS in MB, the clients' counts, the stopped probe) of one load run."""
+    idle = sum(rss(p) or 0 for p in server.workers_pids())
+    probe = Probe(server.port, server.workers_pids, rss)
+    probe.start()
+    counts = _clients(clients, duration, urls, server.port)
+    probe.stop.set()
+    probe.join()
+    return idle, counts, probe
+
+
 def distinct_params(server, cache: Path, clients: int, duration: float, rss) -> dict:
     """Cache misses made of parameters: the folder and worker memory stay within bounds."""
     port, bound_mb = server.port, float(server.env["GEOHUB_CACHE_MAX_MB"])
@@ -113,12 +124,7 @@ def distinct_params(server, cache: Path, clients: int, duration: float, rss) -> 
             useful = f"&palette={palettes[i % len(palettes)]}&k={3 + (i // len(palettes)) % 7}"
             yield f"/maps/pop?level=lad&vintage=2021&period=2020{ignored}{useful}", f"h{i}.example"
     _get(port, "/maps/pop?level=lad&vintage=2021&period=2020")
-    idle = sum(rss(p) or 0 for p in server.workers_pids())
-    probe = Probe(port, server.workers_pids, rss)
-    probe.start()
-    counts = _clients(clients, duration, urls(), port)
-    probe.stop.set()
-    probe.join()
+    idle, counts, probe = _measured(server, clients, duration, urls(), rss)
     folder = _folder(cache)
     out = {"scenario": "distinct-params", "clients": clients, "seconds": duration, **counts,
            "distinct_urls_asked": next(counter), "cache_folder": folder,
@@ -145,12 +151,7 @@ def distinct_dpi(server, cache: Path, clients: int, duration: float, rss) -> dic
             yield "/api/health", None
     _get(port, "/maps/pop.png?level=lad&vintage=2021&period=2020&palette=PRGn&dpi=96")
     time.sleep(1)
-    idle = sum(rss(p) or 0 for p in server.workers_pids())
-    probe = Probe(port, server.workers_pids, rss)
-    probe.start()
-    counts = _clients(clients, duration, urls(), port)
-    probe.stop.set()
-    probe.join()
+    idle, counts, probe = _measured(server, clients, duration, urls(), rss)
     summary = probe.summary()
     out = {"scenario": "distinct-dpi", "clients": clients, "seconds": duration, **counts,
            "workers_rss_mb_idle": round(idle, 1), **summary,

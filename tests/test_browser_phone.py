@@ -4,6 +4,8 @@ the settings, the settings and the legend fold behind buttons that work from the
 nothing scrolls sideways and touch targets are 24x24 px or more; on every size the legend folds,
 the attribution keeps clear of the scale bar, tooltips stay inside the map, and a click on an area
 opens a panel that links to its profile and to a comparison. Screenshots go to test-artifacts/."""
+from contextlib import contextmanager
+
 import pytest
 
 from a11y import horizontal_overflow
@@ -18,12 +20,17 @@ LEEDS = "E08000035"
 PHONES = [(390, 844), (320, 640)]
 
 
+@contextmanager
 def open_map(chromium, url, width, height):
+    """A page of its own browser context at ``url``, drawn; the context closes afterwards."""
     context = chromium.new_context(viewport={"width": width, "height": height})
-    page = context.new_page()
-    page.goto(url)
-    page.wait_for_selector("html[data-geohub-ready=true]", timeout=60_000)
-    return context, page
+    try:
+        page = context.new_page()
+        page.goto(url)
+        page.wait_for_selector("html[data-geohub-ready=true]", timeout=60_000)
+        yield page
+    finally:
+        context.close()
 
 
 def box(page, selector):
@@ -43,8 +50,7 @@ def inside(inner, outer, slack=0.5):
 
 @pytest.mark.parametrize("width,height", PHONES)
 def test_on_a_phone_the_map_comes_first_and_nothing_scrolls_sideways(chromium, base_url, width, height):
-    context, page = open_map(chromium, base_url + MAP, width, height)
-    try:
+    with open_map(chromium, base_url + MAP, width, height) as page:
         toggle = page.locator("button.controls-toggle")
         assert toggle.is_visible() and toggle.get_attribute("aria-expanded") == "false"
         assert not page.locator("form.map-controls").is_visible()
@@ -65,13 +71,10 @@ def test_on_a_phone_the_map_comes_first_and_nothing_scrolls_sideways(chromium, b
         if width == 390:
             ARTIFACTS.mkdir(exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / "map-phone-settings-open-390x844.png"))
-    finally:
-        context.close()
 
 
 def test_settings_and_legend_toggle_from_the_keyboard(chromium, base_url):
-    context, page = open_map(chromium, base_url + MAP, 390, 844)
-    try:
+    with open_map(chromium, base_url + MAP, 390, 844) as page:
         for _ in range(15):                               # skip links, the header, then the button
             page.keyboard.press("Tab")
             if page.evaluate("document.activeElement.matches('button.controls-toggle')"):
@@ -98,14 +101,11 @@ def test_settings_and_legend_toggle_from_the_keyboard(chromium, base_url):
         page.keyboard.press("Space")
         assert legend_button.get_attribute("aria-expanded") == "false"
         assert not page.locator(".geohub-legend-classes").is_visible()
-    finally:
-        context.close()
 
 
 @pytest.mark.parametrize("width,height", PHONES)
 def test_touch_targets_are_at_least_24_px(chromium, base_url, width, height):
-    context, page = open_map(chromium, base_url + MAP, width, height)
-    try:
+    with open_map(chromium, base_url + MAP, width, height) as page:
         page.locator("button.controls-toggle").click()
         page.locator("button.geohub-legend-toggle").click()
         small = page.evaluate("""() => {
@@ -126,14 +126,11 @@ def test_touch_targets_are_at_least_24_px(chromium, base_url, width, height):
         # The attribution's links sit in a line of text (an exception in WCAG 2.5.8).
         small = [s for s in small if "Leaflet" not in s and "OpenStreetMap" not in s]
         assert small == []
-    finally:
-        context.close()
 
 
 @pytest.mark.parametrize("width,height", [(1440, 900), (390, 844)])
 def test_attribution_is_compact_and_clear_of_the_scale_bar(chromium, base_url, width, height):
-    context, page = open_map(chromium, base_url + MAP, width, height)
-    try:
+    with open_map(chromium, base_url + MAP, width, height) as page:
         attribution = box(page, ".leaflet-control-attribution")
         scale = box(page, ".leaflet-control-scale")
         frame = box(page, "#map-view")
@@ -149,14 +146,11 @@ def test_attribution_is_compact_and_clear_of_the_scale_bar(chromium, base_url, w
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"map-{width}x{height}.png"))
         page.locator("#map-view").screenshot(path=str(ARTIFACTS / f"map-frame-{width}x{height}.png"))
-    finally:
-        context.close()
 
 
 @pytest.mark.parametrize("width,height", [(1440, 900), (390, 844)])
 def test_the_legend_folds_on_every_screen(chromium, base_url, width, height):
-    context, page = open_map(chromium, base_url + MAP, width, height)
-    try:
+    with open_map(chromium, base_url + MAP, width, height) as page:
         button = page.locator(".geohub-legend button.geohub-legend-toggle")
         classes = page.locator(".geohub-legend-classes")
         wide = width > 480
@@ -165,8 +159,6 @@ def test_the_legend_folds_on_every_screen(chromium, base_url, width, height):
         button.click()
         assert button.get_attribute("aria-expanded") == str(not wide).lower()
         assert classes.is_visible() == (not wide)
-    finally:
-        context.close()
 
 
 def _tooltip_inside(page, frame):
@@ -177,8 +169,7 @@ def _tooltip_inside(page, frame):
 
 @pytest.mark.parametrize("width,height", [(1440, 900), (390, 844)])
 def test_tooltips_stay_inside_the_map(chromium, base_url, width, height):
-    context, page = open_map(chromium, base_url + LEP_MAP, width, height)
-    try:
+    with open_map(chromium, base_url + LEP_MAP, width, height) as page:
         frame = box(page, "#map-view")
         # a point where the LEP itself is on top (LEPs overlap: Stoke-on-Trent and Staffordshire
         # covers the middle of its bounding box)
@@ -215,13 +206,10 @@ def test_tooltips_stay_inside_the_map(chromium, base_url, width, height):
                     seen += 1
                     assert inside(tip, frame), f"at ({fx}, {fy}): tooltip {tip} outside the map {frame}"
         assert seen >= 8, f"only {seen} of 30 points showed a tooltip"
-    finally:
-        context.close()
 
 
 def test_a_click_on_an_area_offers_its_profile_and_a_comparison(chromium, base_url):
-    context, page = open_map(chromium, base_url + MAP, 1440, 900)
-    try:
+    with open_map(chromium, base_url + MAP, 1440, 900) as page:
         page.locator(f"path.area-{LEEDS}").click()
         panel = page.locator(".leaflet-popup .geohub-panel")
         panel.wait_for(state="visible", timeout=5_000)
@@ -237,13 +225,10 @@ def test_a_click_on_an_area_offers_its_profile_and_a_comparison(chromium, base_u
             compare.click()
         assert page.url.endswith(f"/compare?indicator=pop&areas={LEEDS}")
         assert LEEDS in page.locator("form input[name=areas], form textarea[name=areas]").first.input_value()
-    finally:
-        context.close()
 
 
 def test_the_embed_still_works_at_320_px(chromium, base_url):
-    context, page = open_map(chromium, base_url + "/embed/maps/pop?level=lad&vintage=2021", 320, 480)
-    try:
+    with open_map(chromium, base_url + "/embed/maps/pop?level=lad&vintage=2021", 320, 480) as page:
         assert page.locator("path.geohub-area").count() == 374
         assert horizontal_overflow(page) == 0
         button = page.locator("button.geohub-legend-toggle")
@@ -253,5 +238,3 @@ def test_the_embed_still_works_at_320_px(chromium, base_url):
         assert page.locator(".geohub-legend-classes").is_visible()
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "embed-320-legend-open-keyboard.png"))
-    finally:
-        context.close()
