@@ -95,6 +95,24 @@ def test_multi_year_set_answers_for_each_year(store):
     assert set(store.areas("lad", 2019)["vintage"]) == {2019}
 
 
+def test_read_boundary_set_gives_every_row_of_a_stored_set(store):
+    """The public read of one whole set (what the point index, search directory and gazetteer
+    use): every year's rows of a multi-year set, with or without geometry, nothing for a set that
+    is not stored."""
+    frame = areas_frame([("OLD", "Old district"), ("NEW", "Merged district"), ("KEEP", "Unchanged")],
+                        start=[None, 2020, None], end=[2019, None, None])
+    write(store, "lad", 2025, frame)
+    whole = store.read_boundary_set("lad", 2025)
+    assert whole["code"].tolist() == ["KEEP", "NEW", "OLD"]
+    assert set(whole["vintage"]) == {2025} and set(whole["level"]) == {"lad"}
+    assert whole.crs.to_epsg() == 27700
+    assert whole.set_index("code").loc["OLD", "end_year"] == 2019
+    assert shapely.equals(whole.set_index("code").loc["NEW", "geometry"], frame.geometry.iloc[1])
+    bare = store.read_boundary_set("lad", 2025, geometry=False)
+    assert "geometry" not in bare.columns and bare["code"].tolist() == ["KEEP", "NEW", "OLD"]
+    assert store.read_boundary_set("lad", 2021).empty
+
+
 def test_exact_vintage_wins_over_multi_year(store):
     write(store, "lad", 2025, areas_frame([("M", "multi")], start=[2010]))
     write(store, "lad", 2021, areas_frame([("S", "single")]))

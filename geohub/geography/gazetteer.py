@@ -82,7 +82,7 @@ def import_gazetteer(store, path: str | Path, *, level: str, vintage: int, code_
         raise NotFound(f"The gazetteer names {level} {vintage} areas, and the store has none: "
                        f"{exc.raw_message}", f"Load the {level} {vintage} points first (for MSOAs, the "
                        "dataset msoa-2021-pwc), then the gazetteer.") from exc
-    areas = store._read_areas(bset.level, bset.vintage, None, True)
+    areas = store.read_boundary_set(bset.level, bset.vintage)
     stored = set(areas["code"])
     unknown = sorted(set(names.index) - stored)
     listed = names[names.index.isin(stored)]

@@ -162,6 +162,14 @@ class Store(ABC):
                     geometry: bool) -> pd.DataFrame | gpd.GeoDataFrame:
         """Rows of one stored set as code, name, level, vintage, start_year, end_year[, geometry]."""
 
+    def read_boundary_set(self, level: str, vintage: int, *, geometry: bool = True
+                          ) -> gpd.GeoDataFrame | pd.DataFrame:
+        """Every row of the stored set (level, vintage) as it was imported: code, name, level,
+        vintage (the set's), start_year, end_year[, geometry in EPSG:27700], ordered by code. A
+        multi-year set gives all its years' areas (``areas()`` gives those live in one year); a
+        set that is not stored gives no rows."""
+        return self._read_areas(level, int(vintage), None, geometry)
+
     def resolve_set(self, level: str, vintage: int | None = None) -> tuple[BoundarySet, int]:
         """The boundary set that answers for (level, vintage), and the year it answers for.
 
