@@ -37,11 +37,11 @@ def test_levels(readme):
 
 def test_export_formats(readme):
     from geohub.cli import cli
-    from geohub.maps.exports import FORMATS
+    from geohub.maps.renderers import RENDERERS
     [listed] = re.findall(r"/maps/<indicator>\.<([a-z|]+)>", readme)
-    assert listed.split("|") == list(FORMATS)
+    assert listed.split("|") == list(RENDERERS)
     fmt = next(p for p in cli.commands["export"].params if p.name == "fmt")
-    assert list(fmt.type.choices) == list(FORMATS)  # and geohub export --format offers them all
+    assert list(fmt.type.choices) == list(RENDERERS)  # and geohub export --format offers them all
 
 
 def test_commands(readme):

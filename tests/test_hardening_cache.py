@@ -55,7 +55,7 @@ def test_a_weight_on_a_count_is_not_copied_into_the_cache(fresh):
 
 def test_a_weight_that_names_no_indicator_is_refused(client):
     # employed is a count too; a rate would take a weight, which must then be a stored indicator.
-    from geohub.web.cached import canonical
+    from geohub.web.caching import canonical
     from geohub.maps.model import MapRequest
     from geohub.errors import NotFound
     with client.application.test_request_context():
@@ -148,7 +148,7 @@ def test_the_artifact_folder_is_bounded(web_template, tmp_path):
 
 
 def test_cache_prune_command(fresh, geohub, tmp_path):
-    from geohub.web.artifacts import ArtifactCache
+    from geohub.web.artifact_cache import ArtifactCache
     cache = ArtifactCache(tmp_path / "artifacts")       # the folder the geohub fixture uses
     import os
     for i in range(5):
@@ -198,7 +198,7 @@ def test_a_render_over_the_concurrency_limit_gets_503(web_template, tmp_path):
     app = create_app({"GEOHUB_STORE": str(web_template), "GEOHUB_DATABASE_URL": "",
                       "GEOHUB_CACHE_DIR": str(tmp_path), "GEOHUB_RENDER_CONCURRENCY": "1",
                       "GEOHUB_RENDER_WAIT": "0.05"})
-    from geohub.web.cached import render_slot
+    from geohub.web.caching import render_slot
     held, release = threading.Event(), threading.Event()
 
     def hold():

@@ -1,4 +1,5 @@
-"""``geohub export``: a map as PNG, SVG, PDF, self-contained HTML, CSV or GeoJSON."""
+"""``geohub export``: a map in any format of the renderer registry (PNG, SVG, PDF, self-contained
+HTML, CSV, GeoJSON ...)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -9,13 +10,30 @@ from geohub.cli.context import existing_store
 from geohub.cli.group import cli, level_type
 
 
+class RendererChoice(click.Choice):
+    """The export formats, read from the renderer registry whenever click checks or lists them,
+    so a format registered there is offered here with no change to this command."""
+
+    def __init__(self):
+        super().__init__((), case_sensitive=True)
+
+    @property
+    def choices(self):
+        from geohub.maps.renderers import RENDERERS
+        return tuple(RENDERERS)
+
+    @choices.setter
+    def choices(self, value):   # click.Choice.__init__ assigns it; the registry is the truth
+        pass
+
+
 @cli.command("export")
 @click.argument("indicator")
 @click.option("--level", type=level_type(), help="Level to map (default: the indicator's, LADs first).")
 @click.option("--vintage", help="Boundary year (default: the indicator's).")
 @click.option("--period", help="Period (default: the latest).")
-@click.option("--format", "fmt", required=True,
-              type=click.Choice(["png", "svg", "pdf", "html", "csv", "geojson"]))
+@click.option("--format", "fmt", required=True, type=RendererChoice(),
+              help="Any format of the renderer registry (geohub.maps.renderers).")
 @click.option("--output", type=click.Path(dir_okay=True), help="File or folder to write (default: a "
               "file named for what the map shows (indicator, level, vintage, period, mode, weight, "
               "non-default classes ...) in the current folder).")
@@ -35,7 +53,7 @@ from geohub.cli.group import cli, level_type
 def export_command(indicator, level, vintage, period, fmt, output, size, dpi, scheme, k, breaks,
                    palette, overlay, mode, weight, labels):
     """Export INDICATOR's map, exactly as the web map shows it, to a file."""
-    from geohub.maps.exports import export
+    from geohub.maps.renderers import export, renderer
     from geohub.maps.model import MapBuilder, MapRequest
     args = {"level": level, "vintage": vintage, "period": period, "scheme": scheme,
             "k": str(k) if k else None, "breaks": breaks, "palette": palette, "overlay": overlay,
@@ -44,7 +62,7 @@ def export_command(indicator, level, vintage, period, fmt, output, size, dpi, sc
     builder = MapBuilder(existing_store())
     data = builder.build(req)
     options = context = None
-    if fmt in ("png", "svg", "pdf"):  # only images import the drawing stack (matplotlib)
+    if renderer(fmt).image:  # only images import the drawing stack (matplotlib)
         from geohub.maps.context import map_context
         from geohub.maps.static_render import PrintOptions
         options = PrintOptions.from_args({"size": size, "dpi": dpi or "", "labels": labels})

@@ -43,7 +43,7 @@ def cache_prune_command(max_mb):
 
     from geohub import settings
     from geohub.cli.context import config
-    from geohub.web.artifacts import ArtifactCache
+    from geohub.web.artifact_cache import ArtifactCache
     values = config()
     cache = ArtifactCache(values.get("GEOHUB_CACHE_DIR") or os.path.join(settings.instance_dir(), "cache"))
     if max_mb is None:

@@ -4,7 +4,7 @@ and by place name: a stored point named by a gazetteer (an MSOA's population-wei
 named "Hebden Bridge") is a place, and its result is every area containing that point.
 
 Pure functions over a directory of stored areas (a DataFrame with code, name, level, vintage);
-finding which areas contain a point is the caller's (web/api.PointIndex).
+finding which areas contain a point is the caller's (overlaps/point_index.PointIndex).
 """
 from __future__ import annotations
 

@@ -1,8 +1,11 @@
-"""Exports of a map: one MapData, many renderers (PNG, SVG, PDF, self-contained HTML, CSV,
-GeoJSON). A new format is a new renderer here, not a new view. No Flask.
+"""What a map's data exports are made of: the CSV, GeoJSON and self-contained HTML writers, and
+the values and provenance every export carries. One MapData, many renderers: the formats and how
+each is made are registered in ``geohub.maps.renderers`` (a new format is one entry there, not a new
+view). No Flask.
 
-The drawing stack (matplotlib for images, folium for HTML) is imported by the renderers that draw,
-so a CSV or GeoJSON export (``geohub export --format csv``) never pays for it.
+The drawing stack (folium for HTML here, matplotlib in maps/static_render.py for images) is
+imported by the writers that draw, so a CSV or GeoJSON export (``geohub export --format csv``)
+never pays for it.
 """
 from __future__ import annotations
 
@@ -10,66 +13,18 @@ import io
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from markupsafe import Markup
 
-from geohub.errors import InputError
 from geohub.indicators.values import flag_meaning
 from geohub.io.geojson import DEFAULT_PRECISION, feature_collection
-from geohub.maps.classify import DEFAULT_K, DEFAULT_SCHEME
 from geohub.io.csv import write_csv
 from geohub.maps.model import MapData
-from geohub.maps.palettes import DEFAULT_PALETTE
 
-if TYPE_CHECKING:
-    from geohub.maps.context import MapContext
-    from geohub.maps.static_render import PrintOptions
-
-MIMETYPES = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf",
-             "html": "text/html", "csv": "text/csv", "geojson": "application/geo+json"}
-FORMATS = tuple(MIMETYPES)
 _EXTERNAL = re.compile(r"<script\b[^>]*\bsrc=[^>]*>\s*</script>|<link\b[^>]*rel=\"?stylesheet[^>]*>",
                        re.IGNORECASE)
-
-
-@dataclass
-class Export:
-    body: bytes
-    mimetype: str
-    filename: str
-
-
-def filename(data: MapData, fmt: str, options: PrintOptions | None = None) -> str:
-    """What the file contains, so two different figures never share a name: indicator, level,
-    vintage, period; for aggregated maps the mode and weight; the classification (scheme, k or
-    breaks) and palette when not the defaults (not for CSV, which has no colours); overlays on
-    pictures; the size (and resolution) of images, and their labels when not automatic."""
-    req = data.request
-    parts = [data.indicator["id"], data.level, str(data.vintage), data.period]
-    if data.aggregation:
-        parts.append(data.aggregation.get("mode") or req.mode)
-        weight = data.aggregation.get("weight") or req.weight
-        if weight:
-            parts.append(f"weight-{weight}")
-    if fmt != "csv":   # the CSV holds values only: classes, colours and overlays do not show
-        if req.breaks:
-            parts.append("breaks-" + "-".join(f"{b:g}" for b in req.breaks))
-        elif (req.scheme, req.k) != (DEFAULT_SCHEME, DEFAULT_K):
-            parts.append(f"{req.scheme}-k{req.k}")
-        if req.palette != DEFAULT_PALETTE:
-            parts.append(req.palette)
-    if req.overlays and fmt in ("png", "svg", "pdf", "html"):
-        parts.append("with-" + "-".join(req.overlays))
-    if options is not None and fmt in ("png", "svg", "pdf"):
-        parts.append(options.size + (f"-{options.dpi}dpi" if fmt == "png" else ""))
-        if options.labels != "auto":
-            parts.append(f"labels-{options.labels}")
-    stem = "_".join(re.sub(r"[^A-Za-z0-9.-]+", "-", p).strip("-") for p in parts)
-    return f"{stem}.{fmt}"
 
 
 def _trace_text(data: MapData) -> pd.Series | None:
@@ -184,24 +139,3 @@ def to_html(data: MapData, link: str | None = None,
         script=Markup(parts.script), styles=[Markup(s) for s in styles],
         scripts=[_inline_js(s) for s in scripts], link=link)
     return page.encode("utf-8")
-
-
-def export(data: MapData, fmt: str, options: PrintOptions | None = None, *, link: str | None = None,
-           topology=None, context: MapContext | None = None,
-           precision: int = DEFAULT_PRECISION) -> Export:
-    """The map in ``fmt``; InputError for a format geohub does not export. ``context`` (from
-    maps.context.map_context) is the country drawn around print maps; ``precision`` the decimals
-    of GeoJSON coordinates."""
-    if fmt not in MIMETYPES:
-        raise InputError(f"geohub does not export {fmt!r}.", f"Formats: {', '.join(FORMATS)}.")
-    if fmt in ("png", "svg", "pdf"):
-        from geohub.maps import static_render
-        options = options or static_render.PrintOptions()
-        body = static_render.render(data, fmt, options, context)
-    elif fmt == "html":
-        body = to_html(data, link, topology)
-    elif fmt == "csv":
-        body = to_csv(data)
-    else:
-        body = to_geojson(data, precision)
-    return Export(body, MIMETYPES[fmt], filename(data, fmt, options))

@@ -49,10 +49,11 @@ def create_app(config: Mapping | None = None) -> Flask:
     register_error_handlers(app)
     register_security_headers(app)
 
-    from geohub.web import api, cached, compare, embeds, pages
-    app.register_blueprint(cached.bp)
+    from geohub.web import api, artifacts, compare, embeds, exports, pages
+    app.register_blueprint(artifacts.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(exports.bp)
     app.register_blueprint(embeds.bp)
     app.register_blueprint(compare.bp)
     return app

@@ -5,19 +5,17 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pandas as pd
-import shapely
 from flask import Blueprint, current_app, jsonify, request
 
 from geohub.errors import InputError
 from geohub.geography.levels import get_level, parse_vintage
 from geohub.io.geojson import feature_collection
-from geohub.maps.model import MapRequest, nearest_year, level_choices
-from geohub.overlaps import overlap_report
-from geohub.overlaps.report import report_table
+from geohub.maps.memberships import overlap_data
+from geohub.maps.model import MapRequest, level_choices
 from geohub.settings import geojson_precision
-from geohub.web.cached import cached, canonical, serve_artifact, topology_artifact
-from geohub.web.resources import app_cache, get_store, map_builder
+from geohub.web.artifacts import serve_artifact
+from geohub.web.caching import cached, canonical, topology_artifact
+from geohub.web.resources import app_cache, get_store, map_builder, point_index
 from geohub.web.responses import etagged, json_body
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -111,64 +109,11 @@ def _values_payload(req: MapRequest) -> bytes:
     return json_body(payload)
 
 
-def overlap_data(level_a: str, level_b: str, vintage_a=None, vintage_b=None) -> dict:
-    """The overlap report of two stored levels (with names), shared by the API and the page."""
-    builder = map_builder()
-    a, b = get_level(level_a).name, get_level(level_b).name
-    if a == b:
-        raise InputError("An overlap needs two different levels.", "E.g. /overlaps/lad/lep.")
-    _, yb = get_store().resolve_set(b, vintage_b)
-    if vintage_a is None:  # the source's boundaries in force in yb, as map overlays pair levels
-        years = builder.vintages(a)
-        vintage_a = nearest_year(years, yb) if years else None
-    _, ya = get_store().resolve_set(a, vintage_a)
-    table = builder.relationship((a, ya), (b, yb))
-    names_a = dict(zip(*builder.codes_names(a, ya)))
-    names_b = dict(zip(*builder.codes_names(b, yb)))
-    report = overlap_report(table, names_a, names_b, sources=list(names_a))
-    report["levels"] = {"source": {"level": a, "vintage": ya}, "target": {"level": b, "vintage": yb}}
-    report["table"] = report_table(report).to_dict("records")
-    return report
-
-
 @bp.get("/overlaps/<level_a>/<level_b>")
 def overlaps(level_a, level_b):
-    report = overlap_data(level_a, level_b, vintage_arg("vintage_a"), vintage_arg("vintage_b"))
+    report = overlap_data(map_builder(), level_a, level_b, vintage_arg("vintage_a"),
+                          vintage_arg("vintage_b"))
     return etagged(json_body(report), "application/json", max_age=60)
-
-
-class PointIndex:
-    """Every stored area's bounding box in one rtree index (built once per store revision), with
-    exact containment checked by shapely."""
-
-    def __init__(self, store):
-        from rtree import index
-        rows, boxes = [], []
-        for s in store.boundary_sets():
-            frame = store._read_areas(s.level, s.vintage, None, True).to_crs(4326)
-            for row in frame.itertuples():
-                if row.geometry is None or row.geometry.is_empty:
-                    continue
-                rows.append((row.code, row.name, s.level, s.vintage, row.start_year, row.end_year,
-                             row.geometry))
-                boxes.append(row.geometry.bounds)
-        self.rows = rows
-        bounds = np.asarray(boxes, dtype=float).reshape(-1, 4)
-        self.index = index.Index((np.arange(len(rows)), bounds[:, :2], bounds[:, 2:]))
-        shapely.prepare([r[6] for r in rows])
-
-    def lookup(self, lon: float, lat: float) -> list[dict]:
-        from geohub.overlaps.relate import SPATIAL_LOCK
-        point = shapely.Point(lon, lat)
-        with SPATIAL_LOCK:  # the index and the prepared geometries are shared by a worker's threads
-            found = [self.rows[i] for i in self.index.intersection((lon, lat, lon, lat))
-                     if self.rows[i][6].geom_type in ("Polygon", "MultiPolygon")
-                     and self.rows[i][6].covers(point)]
-        hits = [{"code": code, "name": name, "level": level, "set_vintage": vintage,
-                 "valid_from": None if pd.isna(start) else int(start),
-                 "valid_to": None if pd.isna(end) else int(end)}
-                for code, name, level, vintage, start, end, _ in found]
-        return sorted(hits, key=lambda h: (h["level"], h["set_vintage"], h["code"]))
 
 
 @bp.get("/lookup")
@@ -180,8 +125,7 @@ def lookup():
         raise InputError("lookup needs numbers lat and lon.", "E.g. /api/lookup?lat=53.48&lon=-2.24.") from exc
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
         raise InputError("lat/lon are out of range.", "lat in [-90, 90], lon in [-180, 180].")
-    index = app_cache().get("point-index", lambda: PointIndex(get_store()))
-    return jsonify({"lat": lat, "lon": lon, "areas": index.lookup(lon, lat)})
+    return jsonify({"lat": lat, "lon": lon, "areas": point_index().lookup(lon, lat)})
 
 
 @bp.get("/health")

@@ -1,4 +1,5 @@
-"""Content-addressed artifacts shared by every worker: rendered maps, boundary payloads, exports.
+"""The artifact cache: content-addressed files shared by every worker (rendered maps, boundary
+payloads, exports).
 
 An artifact is stored once per (content, type) under the SHA-256 of its bytes and its suffix
 (``objects/ab/abcdef....png``); a key (what was asked: store identity, request) points at it
@@ -22,10 +23,18 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-SUFFIXES = {".json": "application/json", ".png": "image/png", ".svg": "image/svg+xml",
-            ".pdf": "application/pdf", ".html": "text/html", ".csv": "text/csv",
-            ".geojson": "application/geo+json"}
-_NAME = re.compile(r"^([0-9a-f]{64})(\.[a-z]+)$")
+# The web's own artifacts (pages, API answers, display TopoJSON); exports add the registry's.
+WEB_TYPES = {".html": "text/html", ".json": "application/json"}
+
+
+def known_types() -> dict[str, str]:
+    """suffix -> mimetype of every artifact there may be: each export format in
+    geohub.maps.renderers (read when asked, so a format registered there is stored and served
+    with no change here) and the web's own."""
+    from geohub.maps.renderers import RENDERERS
+    return {**{f".{r.extension}": r.mimetype for r in RENDERERS.values()}, **WEB_TYPES}
+
+_NAME = re.compile(r"^([0-9a-f]{64})(\.[a-z0-9]+)$")
 _TOUCH_EVERY = 60.0   # seconds: how stale an object's "last used" time may be
 
 
@@ -41,7 +50,7 @@ class Artifact:
 
     @property
     def mimetype(self) -> str:
-        return SUFFIXES[self.suffix]
+        return known_types()[self.suffix]
 
     def read(self) -> bytes:
         return self.path.read_bytes()
@@ -91,7 +100,7 @@ class ArtifactCache:
         return Artifact(match.group(1), suffix, path)
 
     def put(self, key: str, body: bytes, suffix: str) -> Artifact:
-        if suffix not in SUFFIXES:
+        if suffix not in known_types():
             raise ValueError(f"Unknown artifact type {suffix!r}")
         digest = hashlib.sha256(body).hexdigest()
         path = self.object_path(digest, suffix)
@@ -108,7 +117,7 @@ class ArtifactCache:
     def find(self, name: str) -> Artifact | None:
         """The artifact called ``<digest><suffix>``, only if it was stored with that type."""
         match = _NAME.match(name)
-        if not match or match.group(2) not in SUFFIXES:
+        if not match or match.group(2) not in known_types():
             return None
         path = self.object_path(match.group(1), match.group(2))
         if not path.exists():

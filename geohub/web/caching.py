@@ -1,6 +1,8 @@
-"""Serving from the artifact cache: pages, boundary payloads and exports built once per store
-identity and shared by all workers; ``/artifacts/<digest>.<ext>`` served as immutable, and only
-as the type it was stored as.
+"""Caching what is expensive to make: pages, boundary payloads and exports built once per store
+identity and shared by all workers (``cached``, ``cached_page``, ``topology_artifact``), the map
+request reduced to what changes the map (``canonical``), and the few render slots a cache miss
+waits for (``render_slot``). The files themselves are kept by web/artifact_cache.py and served by
+web/artifacts.py.
 
 Cache keys are made of what decides the output, never of what the requester adds: the store's
 identity (not its path), the canonical map state (``canonical()``: parameters that change nothing
@@ -9,31 +11,20 @@ response, or the configured ``GEOHUB_PUBLIC_URL``).
 """
 from __future__ import annotations
 
-import os
 import threading
 from contextlib import contextmanager
 from dataclasses import replace
 
-from flask import Blueprint, Response, abort, current_app, request, send_file, url_for
+from flask import Response, current_app, request
 
 from geohub.errors import Busy, InputError
-from geohub.web.artifacts import Artifact, ArtifactCache
+from geohub.web.artifact_cache import Artifact
+from geohub.web.artifacts import artifacts
 from geohub.web.resources import app_cache, get_store, map_builder, store_identity
+from geohub.web.urls import ORIGIN_PLACEHOLDER, request_origin
 
-bp = Blueprint("artifacts", __name__)
 NONCE_PLACEHOLDER = "__geohub_csp_nonce__"
-ORIGIN_PLACEHOLDER = "__geohub_origin__"
-IMMUTABLE = 365 * 24 * 3600
 MAX_BREAKS = 12
-# Artifacts are data, not pages: a browser opening one directly runs nothing and loads nothing.
-ARTIFACT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox"
-
-
-def artifacts() -> ArtifactCache:
-    root = current_app.config.get("GEOHUB_CACHE_DIR") or os.path.join(current_app.instance_path, "cache")
-    max_bytes = int(float(current_app.config.get("GEOHUB_CACHE_MAX_MB") or 0) * 1024 * 1024)
-    return current_app.extensions.setdefault(("geohub_artifacts", root),
-                                             ArtifactCache(root, max_bytes))
 
 
 def store_key() -> str:
@@ -122,35 +113,6 @@ def topology_artifact(level: str, vintage: int | None) -> Artifact:
                   lambda: display_topology(map_builder().areas(level, year), level))
 
 
-def public_base() -> str | None:
-    """The configured public base URL (GEOHUB_PUBLIC_URL, else SERVER_NAME), without a slash."""
-    url = current_app.config.get("GEOHUB_PUBLIC_URL")
-    if not url and current_app.config.get("SERVER_NAME"):
-        scheme = current_app.config.get("PREFERRED_URL_SCHEME") or "http"
-        url = f"{scheme}://{current_app.config['SERVER_NAME']}"
-    return url.rstrip("/") if url else None
-
-
-def external_url(endpoint: str, **values) -> str:
-    """An absolute URL for cached output: on the configured public base, else on a placeholder
-    that ``cached_page`` fills with this response's own origin (so no Host enters a cache)."""
-    path = url_for(endpoint, **values)
-    base = public_base()
-    if base:
-        return base + path[len(request.script_root):]
-    return ORIGIN_PLACEHOLDER + path
-
-
-def request_origin() -> str:
-    """This response's origin: the configured public base, else the request's own."""
-    return public_base() or request.host_url.rstrip("/")
-
-
-def absolute_url(endpoint: str, **values) -> str:
-    """An absolute URL for this response only (not for cached pages: see ``external_url``)."""
-    return external_url(endpoint, **values).replace(ORIGIN_PLACEHOLDER, request_origin())
-
-
 def cached_page(kind: str, params, render) -> Response:
     """An HTML page rendered once (with placeholder nonce and origin) and served with this
     response's."""
@@ -159,30 +121,3 @@ def cached_page(kind: str, params, render) -> Response:
     body = app_cache().get(("page-text", artifact.digest), lambda: artifact.read().decode())
     body = body.replace(NONCE_PLACEHOLDER, csp_nonce()).replace(ORIGIN_PLACEHOLDER, request_origin())
     return Response(body, mimetype="text/html")
-
-
-def serve_artifact(artifact: Artifact, max_age: int = 300, **headers) -> Response:
-    response = send_file(artifact.path, mimetype=artifact.mimetype, conditional=False,
-                         etag=artifact.digest, max_age=max_age)
-    response.headers["Link"] = f'</artifacts/{artifact.name}>; rel="canonical"'
-    response.headers.update(headers)
-    return response.make_conditional(request)
-
-
-@bp.get("/artifacts/<name>")
-def artifact(name):
-    """A content-addressed file: its URL names its content, so it may be cached forever. Served
-    only under the type it was stored as; HTML only as a download."""
-    found = artifacts().find(name)
-    if found is None:
-        abort(404)
-    response = send_file(found.path, mimetype=found.mimetype, conditional=False, etag=found.digest,
-                         max_age=IMMUTABLE)
-    response.cache_control.no_cache = None
-    response.cache_control.public = True
-    response.cache_control.immutable = True
-    if found.suffix == ".html":
-        response.headers["Content-Disposition"] = f'attachment; filename="{found.name}"'
-    else:
-        response.headers["Content-Security-Policy"] = ARTIFACT_CSP
-    return response.make_conditional(request)

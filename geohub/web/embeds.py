@@ -1,4 +1,4 @@
-"""Exports and embeds: ``/maps/<indicator>.<format>``, ``/embed/maps/<indicator>`` and oEmbed.
+"""Embeds: ``/embed/maps/<indicator>``, the embed code the map page offers, and oEmbed.
 
 Embeds are the only pages other sites may frame: any site by default (they are read-only), or
 only the origins listed in GEOHUB_FRAME_ANCESTORS (web/security.py); they set no cookies.
@@ -14,60 +14,17 @@ from werkzeug.routing import Map as UrlMap
 from werkzeug.routing import Rule
 
 from geohub.errors import GeohubError, InputError, NotFound
-from geohub.maps.context import map_context
-from geohub.maps.exports import FORMATS, export
-from geohub.maps.exports import filename as export_filename
 from geohub.maps.model import MapRequest
-from geohub.maps.static_render import PrintOptions
-from geohub.settings import geojson_precision
-from geohub.web.cached import (NONCE_PLACEHOLDER, ORIGIN_PLACEHOLDER, absolute_url, cached,
-                               cached_page, canonical, external_url, public_base, request_origin,
-                               serve_artifact, topology_artifact)
-from geohub.web.pages import page_parts, rendered_map
+from geohub.web.caching import NONCE_PLACEHOLDER, cached_page, canonical
+from geohub.web.rendering import page_parts, rendered_map
+from geohub.web.resources import map_builder
 from geohub.web.security import embed_partners
-from geohub.web.resources import app_cache, map_builder
+from geohub.web.urls import ORIGIN_PLACEHOLDER, external_url, request_origin
 
 bp = Blueprint("embeds", __name__)
 
 EMBED_WIDTH, EMBED_HEIGHT = 800, 600
 OEMBED_BOUNDS = (200, 2000)   # px: the least and most oEmbed answers for maxwidth/maxheight
-DPI_PRESETS = (96, 150, 300, 600)
-
-
-def _topology(level, vintage):
-    return topology_artifact(level, vintage).read()
-
-
-@bp.get("/maps/<indicator>.<fmt>")
-def export_map(indicator, fmt):
-    """The map's image, document or data, named for what it contains; made once per state and
-    store revision for every worker, with its content-addressed URL as the canonical link."""
-    if fmt not in FORMATS:
-        raise NotFound(f"geohub does not export {fmt!r}.", f"Formats: {', '.join(FORMATS)}.")
-    req = canonical(MapRequest.from_args(indicator, request.args))
-    options = PrintOptions.from_args(request.args) if fmt in ("png", "svg", "pdf") else PrintOptions()
-    if options.dpi not in DPI_PRESETS:   # each dpi is a separate render and artifact: a few only
-        raise InputError(f"dpi={options.dpi} is not offered.",
-                         f"Use one of {', '.join(map(str, DPI_PRESETS))} (or dpi=screen).")
-    precision = geojson_precision(current_app.config)
-    # The origin is in the file (its link back): part of the key only when not configured.
-    params = (req, fmt, options, None if public_base() else request_origin(), precision)
-
-    def make():
-        builder = map_builder()
-        data = builder.build(req)
-        context = map_context(builder, data) if fmt in ("png", "svg", "pdf") else None
-        link = absolute_url("pages.map_page", indicator=indicator, **data.request.query(
-            level=data.level, vintage=data.vintage, period=data.period))
-        artifact = cached("export", params, f".{fmt}",
-                          lambda: export(data, fmt, options, link=link, topology=_topology,
-                                         context=context, precision=precision).body)
-        return artifact, export_filename(data, fmt, options)
-    # Made again if its file went (a pruned cache folder), as cached() does for its own entries.
-    artifact, filename = app_cache().get(("export", params), make,
-                                         valid=lambda made: made[0].path.exists())
-    disposition = "inline" if fmt in ("png", "svg", "pdf") else "attachment"
-    return serve_artifact(artifact, **{"Content-Disposition": f'{disposition}; filename="{filename}"'})
 
 
 def embed_code(indicator: str, query: dict, title: str) -> dict:

@@ -2,10 +2,8 @@
 core, render."""
 from __future__ import annotations
 
-import re
-
 import pandas as pd
-from flask import Blueprint, current_app, render_template, request, url_for
+from flask import Blueprint, current_app, render_template, request
 from markupsafe import Markup
 
 from geohub.errors import GeohubError, NotFound
@@ -13,57 +11,23 @@ from geohub.geography.levels import LEVELS, get_level
 from geohub.io.geojson import feature_collection
 from geohub.geography.search import (PLACE_LEVELS, group_point_hits, parse_point, search_names,
                                      split_places)
-from geohub.maps.choropleth import lonlat_bounds, render_area_map, render_map, render_overlap_map
+from geohub.maps.choropleth import lonlat_bounds, render_area_map, render_overlap_map
 from geohub.maps.charts import sparkline
 from geohub.maps.classify import SCHEMES
+from geohub.maps.memberships import area_memberships, overlap_data
 from geohub.maps.model import MapRequest, display_decimals, format_value, level_choices
 from geohub.maps.palettes import OVERLAY_ORDER, PALETTES
 from geohub.overlaps import DEFAULT_TOLERANCE
-from geohub.web.api import overlap_data, vintage_arg
-from geohub.web.cached import NONCE_PLACEHOLDER, cached_page, canonical, topology_artifact
-from geohub.web.resources import app_cache, directory, get_store, map_builder
-from geohub.web.security import embed_partners, with_nonce
+from geohub.web.api import vintage_arg
+from geohub.web.caching import NONCE_PLACEHOLDER, cached_page, canonical
+from geohub.web.compare import ENGLAND, area_level, level_values
+from geohub.web.embeds import embed_code, oembed_link
+from geohub.web.exports import download_formats
+from geohub.web.rendering import page_parts, rendered_map, static_url, topology_url
+from geohub.web.resources import app_cache, directory, get_store, map_builder, point_index
+from geohub.web.security import embed_partners
 
 bp = Blueprint("pages", __name__)
-
-
-def _tiles():
-    url = current_app.config.get("GEOHUB_TILES")
-    return (url, "Base map © its provider") if url else None
-
-
-def topology_url(level, vintage):
-    """The content-addressed URL of a level's display TopoJSON (built once for all workers)."""
-    return url_for("artifacts.artifact", name=topology_artifact(level, vintage).name)
-
-
-def static_url():
-    return url_for("static", filename="")
-
-
-# Folium's header declares the charset again and a viewport that forbids zooming
-# (maximum-scale=1.0, user-scalable=no: WCAG 1.4.4); our pages declare both themselves.
-_FOLIUM_METAS = re.compile(r"<meta\s+(?:http-equiv=\"content-type\"|name=\"viewport\")[^>]*>",
-                           re.IGNORECASE)
-
-
-def page_head(header: str) -> str:
-    """Folium's header without its charset and viewport <meta> elements."""
-    return _FOLIUM_METAS.sub("", header)
-
-
-def page_parts(parts, nonce: str | None = None):
-    """A rendered map's parts for a template, with CSP nonces on Folium's scripts and styles, and
-    without Folium's own charset and (zoom-forbidding) viewport declarations."""
-    return {"header": Markup(with_nonce(page_head(parts.header), nonce)), "html": Markup(parts.html),
-            "script": Markup(with_nonce(parts.script, nonce)), "legend": Markup(parts.legend)}
-
-
-def point_index():
-    """The rtree index of every stored area (shared with the API's /lookup)."""
-    from geohub.web.api import PointIndex
-    return app_cache().get("point-index", lambda: PointIndex(get_store()))
-
 
 PLACE_DOT_M, PLACE_VIEW_M = 150, 3000   # a place's dot and the surroundings its map shows, metres
 PLACES_SHOWN = 5   # places listed with every area containing them; more ask for a longer name
@@ -138,12 +102,6 @@ def value_rows(data) -> list[dict]:
                                        r["name"]))
 
 
-def rendered_map(req: MapRequest):
-    """(MapData, rendered map parts) for a request: the expensive part of a map page."""
-    data = map_builder().build(req)
-    return data, render_map(data, topology_url=topology_url, static_url=static_url(), tiles=_tiles())
-
-
 def vintage_reasons(data) -> dict[int, str]:
     """Boundary years the map's controls offer but cannot draw, with the reason shown beside them:
     values stored on one year's codes are carried forward through the code history, never back."""
@@ -162,9 +120,9 @@ def render_map_page(req: MapRequest, refused=None) -> str:
                 "weights": picker[0] if picker else None, "weight": picker[1] if picker else None,
                 "vintage_reasons": vintage_reasons(data)}
     query = data.request.query(level=data.level, vintage=data.vintage, period=data.period)
-    from geohub.web.embeds import embed_code, oembed_link  # embeds imports this module
     return render_template("map.html", data=data, req=data.request,
                            map=page_parts(parts, NONCE_PLACEHOLDER), controls=controls,
+                           downloads=download_formats(),
                            query=query, embed=embed_code(req.indicator, query, data.title),
                            table=value_rows(data), refused=refused,
                            oembed=oembed_link(req.indicator, query))
@@ -214,7 +172,6 @@ def map_page(indicator):
 def reference_value(meta: dict, level: str, code: str, period: str) -> str:
     """The formatted value of a reference area (England, a region) for one period; "" when the
     store cannot give one."""
-    from geohub.web.compare import level_values  # compare imports this module
     try:
         value, flag = level_values(meta["id"], level, period).get(code, (None, None))
     except GeohubError:
@@ -228,7 +185,6 @@ def profile_row(meta: dict, code: str, region: tuple[str, str] | None = None) ->
     """One indicator on an area's profile: its latest value with period and unit, England's value
     (and its region's, for a council), the area's rank among its level, and a small chart of its
     periods (None: no value here)."""
-    from geohub.web.compare import ENGLAND, area_level, level_values
     try:
         level, _ = area_level(code, set(meta["levels"]))
     except GeohubError:
@@ -264,9 +220,6 @@ def profile_row(meta: dict, code: str, region: tuple[str, str] | None = None) ->
             "england": england, "region": region_text,
             "rank": f"{rank} of {len(others)} {get_level(level).plural.lower()}", "chart": chart}
 
-
-# Councils are profiled beside their region as well as England (ELS does the same).
-COUNCIL_LEVELS = ("lad", "utla", "county")
 
 MODE_WORDS = {
     "full": "a member in two or more {plural} counts in full in each (as Nomis publishes LEP totals)",
@@ -327,30 +280,6 @@ def built_from(meta: dict, level: str, period: str, code: str) -> dict | None:
             "mode": agg["mode"],
             "mode_words": MODE_WORDS.get(agg["mode"], agg["mode"]).format(plural=plural),
             "members": f"{get_level(agg['from_level']).plural.lower()} ({agg['from_vintage']} boundaries)"}
-
-
-def area_memberships(builder, code: str, level: str, vintage: int) -> tuple[list[dict], tuple | None]:
-    """(the governance areas an area lies in, each level and year once, with its shares; its
-    region as (code, name) when it is a council)."""
-    store = get_store()
-    memberships, seen, region = [], set(), None
-    for other in [lv.name for lv in LEVELS if lv.governance and lv.name != level]:
-        for year in sorted({s.vintage for s in store.boundary_sets() if s.level == other}):
-            bset, _ = store.resolve_set(other, year)
-            at = vintage if vintage in bset.years else year
-            if (other, at) in seen:   # two sets answering for the same year: one row
-                continue
-            seen.add((other, at))
-            table = builder.relationship((level, vintage), (other, at))
-            targets = table[table["source_code"] == code]
-            names = dict(zip(*builder.codes_names(other, at)))
-            if len(targets) and other == "region" and region is None and level in COUNCIL_LEVELS:
-                region = (targets["target_code"].iloc[0], names.get(targets["target_code"].iloc[0]))
-            if len(targets):
-                memberships.append({"level": get_level(other).label, "vintage": at,
-                                    "areas": [(t, names.get(t) or t, s) for t, s in
-                                              zip(targets["target_code"], targets["share"])]})
-    return memberships, region
 
 
 def profile_values(code: str, region) -> list[dict]:
@@ -429,7 +358,8 @@ def coverage(report: dict, source: dict, target) -> dict:
 
 @bp.get("/overlaps/<level_a>/<level_b>")
 def overlaps_page(level_a, level_b):
-    report = overlap_data(level_a, level_b, vintage_arg("vintage_a"), vintage_arg("vintage_b"))
+    report = overlap_data(map_builder(), level_a, level_b, vintage_arg("vintage_a"),
+                          vintage_arg("vintage_b"))
     src, tgt = report["levels"]["source"], report["levels"]["target"]
     bounds = lonlat_bounds(map_builder().areas(src["level"], src["vintage"]))
     parts = render_overlap_map((src["level"], src["vintage"], bounds), (tgt["level"], tgt["vintage"]),

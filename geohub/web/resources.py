@@ -69,7 +69,7 @@ def broken_sets(store: Store, read=None) -> dict[tuple[str, int], str]:
     def build():
         problems = {}
         for s in (read or getattr(store, "all_boundary_sets", store.boundary_sets))():
-            frame = store._read_areas(s.level, s.vintage, None, True)
+            frame = store.read_boundary_set(s.level, s.vintage)
             try:
                 years = frame.rename(columns={"start_year": "start", "end_year": "end"})
                 validation.check_years(f"{s.level} {s.vintage}", years, frame["code"].to_numpy())
@@ -199,8 +199,20 @@ def directory():
 
     def build():
         store = get_store()
-        frames = [store._read_areas(s.level, s.vintage, None, False)
+        frames = [store.read_boundary_set(s.level, s.vintage, geometry=False)
                   for s in store.boundary_sets()]
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
             columns=["code", "name", "level", "vintage", "start_year", "end_year"])
     return app_cache().get("directory", build)
+
+
+def point_index():
+    """The rtree index of every stored area (geohub.overlaps.point_index), built once per store
+    revision and shared by the API's /lookup, the home page's search and place pages."""
+    from geohub.overlaps.point_index import PointIndex
+
+    def build():
+        store = get_store()
+        return PointIndex((s.level, s.vintage, store.read_boundary_set(s.level, s.vintage))
+                          for s in store.boundary_sets())
+    return app_cache().get("point-index", build)
