@@ -61,3 +61,21 @@ def area_memberships(builder: MapBuilder, code: str, level: str,
                                     "areas": [(t, names.get(t) or t, s) for t, s in
                                               zip(targets["target_code"], targets["share"])]})
     return memberships, region
+
+
+_NATIONS = {"E": "English", "W": "Welsh", "S": "Scottish", "N": "Northern Irish"}
+
+
+def coverage(builder: MapBuilder, report: dict) -> dict:
+    """The summary of an ``overlap_data`` report counted only where the target level exists
+    (LEPs: England), so that Welsh, Scottish and Northern Irish councils are not counted as lying
+    in no LEP: how many sources there are, the nations in words, how many lie in several targets
+    and how many in none."""
+    source, target = report["levels"]["source"], get_level(report["levels"]["target"]["level"])
+    nations = {prefix[:1] for prefix in target.entities}
+    codes = builder.codes_names(source["level"], source["vintage"])[0]
+    scope = [c for c in codes if c[:1] in nations]
+    adjective = " and ".join(_NATIONS[n] for n in sorted(nations) if n in _NATIONS)
+    return {"sources": len(scope), "nations": adjective,
+            "several": sum(1 for m in report["multi"] if m["code"][:1] in nations),
+            "none": sum(1 for c in report["unassigned"] if c[:1] in nations)}

@@ -14,7 +14,7 @@ from geohub.geography.search import (PLACE_LEVELS, group_point_hits, parse_point
 from geohub.maps.choropleth import lonlat_bounds, render_area_map, render_overlap_map
 from geohub.maps.charts import sparkline
 from geohub.maps.classify import SCHEMES
-from geohub.maps.memberships import area_memberships, overlap_data
+from geohub.maps.memberships import area_memberships, coverage, overlap_data
 from geohub.maps.model import MapRequest, display_decimals, format_value, level_choices
 from geohub.maps.palettes import OVERLAY_ORDER, PALETTES
 from geohub.overlaps import DEFAULT_TOLERANCE
@@ -341,21 +341,6 @@ def area_page(code):
                            else None)
 
 
-_NATIONS = {"E": "English", "W": "Welsh", "S": "Scottish", "N": "Northern Irish"}
-
-
-def coverage(report: dict, source: dict, target) -> dict:
-    """The overlap summary counted only where the target level exists (LEPs: England), so that
-    Welsh, Scottish and Northern Irish councils are not counted as lying in no LEP."""
-    nations = {prefix[:1] for prefix in target.entities}
-    codes = map_builder().codes_names(source["level"], source["vintage"])[0]
-    scope = [c for c in codes if c[:1] in nations]
-    adjective = " and ".join(_NATIONS[n] for n in sorted(nations) if n in _NATIONS)
-    return {"sources": len(scope), "nations": adjective,
-            "several": sum(1 for m in report["multi"] if m["code"][:1] in nations),
-            "none": sum(1 for c in report["unassigned"] if c[:1] in nations)}
-
-
 @bp.get("/overlaps/<level_a>/<level_b>")
 def overlaps_page(level_a, level_b):
     report = overlap_data(map_builder(), level_a, level_b, vintage_arg("vintage_a"),
@@ -366,6 +351,6 @@ def overlaps_page(level_a, level_b):
                                [m["code"] for m in report["multi"]], topology_url=topology_url,
                                static_url=static_url())
     return render_template("overlaps.html", report=report, source=get_level(src["level"]),
-                           coverage=coverage(report, src, get_level(tgt["level"])),
+                           coverage=coverage(map_builder(), report),
                            target=get_level(tgt["level"]), map=page_parts(parts),
                            tolerance=DEFAULT_TOLERANCE)
