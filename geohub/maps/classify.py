@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from geohub.errors import InputError
+from geohub.errors import InputError, option
 
 SCHEMES = {
     "quantiles": "Quantiles",
@@ -96,7 +96,8 @@ def parse_breaks(text: str | None) -> list[float] | None:
     try:
         return sorted(float(b) for b in text.split(","))
     except ValueError as exc:
-        raise InputError(f"Breaks {text!r} are not numbers.", "Give them as breaks=10,20,30.") from exc
+        raise InputError(f"Breaks {text!r} are not numbers.",
+                         f"Give them as {option('breaks', '10,20,30')}.") from exc
 
 
 def _percentile(ordered: np.ndarray, per: float) -> float:
@@ -147,7 +148,8 @@ def classify(values, scheme: str = DEFAULT_SCHEME, k: int = DEFAULT_K,
     if scheme not in SCHEMES:
         raise InputError(f"Unknown classification {scheme!r}.", f"Use one of: {', '.join(SCHEMES)}.")
     if not K_RANGE[0] <= int(k) <= K_RANGE[1]:
-        raise InputError(f"k={k} classes is out of range.", f"Use {K_RANGE[0]} to {K_RANGE[1]} classes.")
+        raise InputError(f"{option('k', k)} classes is out of range.",
+                         f"Use {K_RANGE[0]} to {K_RANGE[1]} classes.")
     x = np.asarray(values, dtype=float)
     present = ~np.isnan(x)
     classes = np.full(len(x), -1, dtype=int)
@@ -162,7 +164,8 @@ def classify(values, scheme: str = DEFAULT_SCHEME, k: int = DEFAULT_K,
     mapclassify = load_mapclassify()  # here, not at module level: see the module docstring
     if scheme == "user":
         if not breaks:
-            raise InputError("User-defined classes need breaks.", "Give them as breaks=10,20,30.")
+            raise InputError("User-defined classes need breaks.",
+                             f"Give them as {option('breaks', '10,20,30')}.")
         # UserDefined adds the maximum as a last bin when the breaks stop below it
         classifier = mapclassify.UserDefined(data, sorted(set(breaks)))
     else:
