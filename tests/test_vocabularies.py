@@ -124,7 +124,7 @@ def test_labels(lep_map_page):
 
 def test_schemes_and_palettes(lep_map_page):
     assert cli_choices("export", "scheme") == list(SCHEMES)
-    assert select_options(lep_map_page, "scheme") == list(SCHEMES.items())
+    assert select_options(lep_map_page, "scheme") == [(key, s.label) for key, s in SCHEMES.items()]
     assert cli_choices("export", "palette") == list(PALETTES)
     assert [value for value, _ in select_options(lep_map_page, "palette")] == list(PALETTES)
 
