@@ -124,3 +124,58 @@ def test_adding_a_classification_scheme_is_one_entry_in_classify(tmp_path):
     assert "jobs_lad_2021_2020_maximum-breaks-k2.geojson" in found["exported"]      # ... and it works
     assert found["page"] == 200 and found["option"]                                 # the map page
     assert found["bins"] == found["mapclassify"]                                    # classify()
+
+
+# A store backend: its module (here a GeoPackage that records each open) and one registration.
+TOY_BACKEND = '''
+from geohub.store.gpkg import GeoPackageStore
+
+OPENED = []
+
+
+class ToyStore(GeoPackageStore):
+    """A GeoPackage store under testgpkg://PATH."""
+
+    def __init__(self, path):
+        OPENED.append(str(path))
+        super().__init__(path)
+'''
+REGISTRATION = ('register_backend("gpkg", "geohub.store.gpkg:GeoPackageStore", file=True)\n',
+                'register_backend("testgpkg", "toy_backend:ToyStore", file=True)\n')
+
+
+def test_adding_a_store_backend_is_its_module_and_one_registration(tmp_path):
+    (tmp_path / "toy_backend.py").write_text(TOY_BACKEND)
+    lads = lonlat_boxes(tmp_path / "lads.geojson", THREE_LADS)
+    url = f"testgpkg://{tmp_path / 'toy.gpkg'}"
+    found = run_edited({"geohub.store": [REGISTRATION]}, f"""
+        import json
+        from click.testing import CliRunner
+        from geohub.cli import cli
+        import toy_backend
+
+        runner = CliRunner()
+        def geohub(*args, store={url!r}):
+            env = {{"GEOHUB_STORE": store, "GEOHUB_DATABASE_URL": "", "GEOHUB_CACHE_DIR": {str(tmp_path / "c")!r}}}
+            result = runner.invoke(cli, list(args), env=env)
+            return result.exit_code, result.output
+        missing = geohub("info")
+        imported = geohub("import-boundaries", {str(lads)!r})
+        info = geohub("info")
+        migrated = geohub("migrate", "--from", {url!r}, "--to", {str(tmp_path / "copy.gpkg")!r})
+        unknown = geohub("info", store="nosuch://x")
+        from geohub import create_app
+        app = create_app({{"GEOHUB_STORE": {url!r}, "GEOHUB_DATABASE_URL": "", "TESTING": True,
+                           "GEOHUB_CACHE_DIR": {str(tmp_path / "c")!r}}})
+        levels = app.test_client().get("/api/levels").get_json()
+        print(json.dumps({{"missing": missing, "imported": imported, "info": info, "migrated": migrated,
+                           "unknown": unknown, "levels": levels, "opened": toy_backend.OPENED}}))
+    """, env={"PYTHONPATH": str(tmp_path)})
+    toy = str(tmp_path / "toy.gpkg")
+    assert found["missing"][0] == 1 and f"There is no store at {url}" in found["missing"][1]
+    assert found["imported"][0] == 0 and (tmp_path / "toy.gpkg").is_file()
+    assert found["info"][0] == 0 and "lad" in found["info"][1]
+    assert found["migrated"][0] == 0 and (tmp_path / "copy.gpkg").is_file()
+    assert "lad" in {lv["level"] for lv in found["levels"]}                  # the server reads it
+    assert found["opened"] and set(found["opened"]) == {toy}     # every open went through the backend
+    assert found["unknown"][0] == 1 and "no store backend for nosuch://" in found["unknown"][1]
