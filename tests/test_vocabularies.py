@@ -146,3 +146,11 @@ def test_a_new_entry_in_a_home_is_offered_everywhere(monkeypatch, geohub, small_
     assert select_options(page, "mode")[-1] == ("largest", MODES["split"].label)
     assert select_options(page, "labels")[-1] == ("capitals", "on the largest areas")
     assert "A3 landscape:" in page and "size=a3-landscape&amp;dpi=150" in page
+
+
+def test_the_readme_lists_the_modes_and_labels():
+    from conftest import REPO
+    readme = REPO / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    assert re.search(r"`mode=([a-z|]+)`", text).group(1).split("|") == list(MODES)
+    assert re.search(r"&labels=([a-z|]+)`", text).group(1).split("|") == list(LABELS)
