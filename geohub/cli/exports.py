@@ -7,6 +7,7 @@ import click
 
 from geohub.cli.context import existing_store
 from geohub.cli.group import Vocabulary, cli, level_type
+from geohub.maps.print_choices import AUTO_LABELS_MAX, DEFAULT_LABELS, DEFAULT_SIZE
 
 
 @cli.command("export")
@@ -19,7 +20,7 @@ from geohub.cli.group import Vocabulary, cli, level_type
 @click.option("--output", type=click.Path(dir_okay=True), help="File or folder to write (default: a "
               "file named for what the map shows (indicator, level, vintage, period, mode, weight, "
               "non-default classes ...) in the current folder).")
-@click.option("--size", type=Vocabulary("geohub.maps.print_choices:SIZES"), default="screen",
+@click.option("--size", type=Vocabulary("geohub.maps.print_choices:SIZES"), default=DEFAULT_SIZE,
               show_default=True, help="Page size of PNG, SVG and PDF exports.")
 @click.option("--dpi", help="Resolution of PNG exports: a number (72-600) or 'screen' (96). "
               "Default: 96 for --size screen, 150 for the print sizes.")
@@ -33,9 +34,10 @@ from geohub.cli.group import Vocabulary, cli, level_type
 @click.option("--mode", type=Vocabulary("geohub.overlaps.aggregate:MODES"),
               help="For levels reached by aggregation: how a council in two or more areas counts.")
 @click.option("--weight", help="Weight indicator for rates reached by aggregation.")
-@click.option("--labels", type=Vocabulary("geohub.maps.print_choices:LABELS"), default="auto",
+@click.option("--labels", type=Vocabulary("geohub.maps.print_choices:LABELS"), default=DEFAULT_LABELS,
               show_default=True,
-              help="Area names on PNG, SVG and PDF exports (auto: when the map has at most 40 areas).")
+              help="Area names on PNG, SVG and PDF exports (auto: when the map has at most "
+                   f"{AUTO_LABELS_MAX} areas).")
 def export_command(indicator, level, vintage, period, fmt, output, size, dpi, scheme, k, breaks,
                    palette, overlay, mode, weight, labels):
     """Export INDICATOR's map, exactly as the web map shows it, to a file."""

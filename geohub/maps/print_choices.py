@@ -1,8 +1,8 @@
 """The choices a map's pages offer, declared once: the print page sizes and when areas are named.
 
-A leaf of the maps layer with no imports, so the CLI can build its ``--size`` and ``--labels``
-choices (and the map page its download links and controls) without importing the drawing stack;
-``static_render`` lays pages out from the same entries.
+It imports nothing but ``geohub.errors``, so the CLI builds its ``--size`` and ``--labels`` choices
+from it without importing the drawing stack; the map page's download links and Names control,
+the map model and ``static_render`` read the same entries.
 """
 from __future__ import annotations
 
@@ -41,11 +41,12 @@ LABELS = {
     "all": "on every area",
     "none": "none",
 }
+DEFAULT_LABELS = "auto"
 
 
 def parse_labels(value: str | None) -> str:
     """The labels choice ``value`` names (default auto); InputError listing the choices otherwise."""
-    labels = (value or "auto").strip().lower()
+    labels = (value or DEFAULT_LABELS).strip().lower()
     if labels not in LABELS:
         raise InputError(f"Unknown {option('labels', repr(labels))}.",
                          f"Use {option('labels', 'auto')} (names when the map has at most "

@@ -20,7 +20,6 @@ from geohub.indicators.combine import combine
 from geohub.indicators.kinds import KINDS
 
 
-
 @dataclass(frozen=True)
 class Mode:
     """How a source that lies in two or more overlapping targets counts, in words for each place
