@@ -1,16 +1,15 @@
 """The WSGI entry point (gunicorn wsgi:app): the app, warmed up before it takes requests, logging
 geohub's imports, cache rebuilds and refusals at INFO to stderr (unless logging is set up already)."""
 import logging
-import os
 
 from geohub import create_app
-from geohub.store import gpkg_path, is_database_url
+from geohub.store import store_exists
 from geohub.web import warm_up
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 app = create_app()
 _url = app.config.get("GEOHUB_DATABASE_URL") or app.config["GEOHUB_STORE"]
-if not is_database_url(_url) and not os.path.exists(gpkg_path(_url)):
+if not store_exists(_url):
     # A server never creates a store: a mistyped GEOHUB_STORE would otherwise serve an empty one.
     raise SystemExit(f"There is no store at {_url}. Check GEOHUB_STORE, or create the store first "
                      "with an import ('geohub fetch --source DIR' or 'geohub import-boundaries FILE').")

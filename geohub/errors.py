@@ -7,26 +7,31 @@ from __future__ import annotations
 
 import re
 
-# Core messages name the options a user gives as «name» (written with option()), never as a CLI
-# flag or a URL parameter: each edge renders them in its own terms, the CLI as --name and the web
-# as the parameter name.
-_OPTION = re.compile("\u00ab([a-z][a-z0-9-]*)\u00bb")
+# Core messages name the options a user gives as «name» or «name=value» (written with option()),
+# never as a CLI flag or a URL parameter: each edge renders them in its own terms, the CLI as
+# --name (--name value), the web as the parameter name (name=value).
+_OPTION = re.compile("\u00ab([a-z][a-z0-9-]*)(?:=([^\u00bb]*))?\u00bb")
 
 
-def option(name: str) -> str:
-    """How a core message names an input the user gives (rendered --name by the CLI, name on the
-    web)."""
-    return f"\u00ab{name}\u00bb"
+def option(name: str, value: str | None = None) -> str:
+    """How a core message names an input the user gives, optionally with a value: rendered
+    ``--name value`` by the CLI and ``name=value`` on the web."""
+    return f"\u00ab{name}\u00bb" if value is None else f"\u00ab{name}={value}\u00bb"
 
 
 def for_cli(text: str | None) -> str | None:
-    """``text`` with its options as command-line flags (--name)."""
-    return None if text is None else _OPTION.sub(lambda m: f"--{m.group(1)}", text)
+    """``text`` with its options as command-line flags (--name, --name value)."""
+    def flag(m):
+        return f"--{m.group(1)}" + (f" {m.group(2)}" if m.group(2) is not None else "")
+    return None if text is None else _OPTION.sub(flag, text)
 
 
 def for_web(text: str | None) -> str | None:
-    """``text`` with its options as the parameter names a web user sets."""
-    return None if text is None else _OPTION.sub(lambda m: m.group(1).replace("-", "_"), text)
+    """``text`` with its options as the parameters a web user sets (name, name=value)."""
+    def parameter(m):
+        name = m.group(1).replace("-", "_")
+        return name + (f"={m.group(2)}" if m.group(2) is not None else "")
+    return None if text is None else _OPTION.sub(parameter, text)
 
 
 class GeohubError(Exception):

@@ -55,25 +55,23 @@ def test_catalogue_defaults_are_the_mirrored_datasets(shared_data):
 def test_catalogue_fields_match_level_and_vintage():
     """An ONS field name says its level and year (LAD21CD: lad 2021); a typo in either shows here."""
     from geohub.geography.catalogue import load_catalogue
-    from geohub.geography.conventions import _ONS_FIELD
-    from geohub.geography.levels import level_for_field_prefix
+    from geohub.geography.conventions import ons_field
     checked = 0
     for d in load_catalogue():
         for field in (d.code_field, d.name_field):
             if field is None:  # lookups name their columns themselves; centroids have no names
                 assert d.kind in ("lookup", "file"), d.id
                 continue
-            m = _ONS_FIELD.match(field)
-            if m is None:
+            named = ons_field(field)
+            if named is None or named.form != "ons":
                 # msoa11hclnm: the House of Commons Library's own name column
                 assert d.kind in ("file", "gazetteer"), (d.id, field)
                 continue
+            assert named.level is not None and named.level.name == d.level, (d.id, field)
             if d.kind == "gazetteer":  # its fields name the codes it lists (2011 MSOAs), not the set
-                assert level_for_field_prefix(m["stem"]).name == d.level, (d.id, field)
-                assert 2000 + int(m["yy"]) <= d.vintage, (d.id, field)
+                assert named.vintage <= d.vintage, (d.id, field)
                 continue
-            assert level_for_field_prefix(m["stem"]).name == d.level, (d.id, field)
-            assert 2000 + int(m["yy"]) == d.vintage, (d.id, field)
+            assert named.vintage == d.vintage, (d.id, field)
             checked += 1
     assert checked > 80
 

@@ -82,11 +82,31 @@ def test_core_hints_name_options_the_edges_render():
     error = InputError("Cannot tell the vintage.", f"Give {option('vintage')}, e.g. 2021.")
     assert str(error) == "Cannot tell the vintage. Give --vintage, e.g. 2021."
     assert error.hint == "Give vintage, e.g. 2021." and error.to_dict()["hint"] == error.hint
-    import re
+    # tests/test_core_messages.py scans the core's messages for flags and URL parameters
 
-    from conftest import REPO
-    core = [p for p in (REPO / "geohub").rglob("*.py")
-            if "cli" not in p.parts and p.name != "errors.py"]   # errors.py defines the rendering
-    flagged = [f"{p}:{n}" for p in core for n, line in enumerate(p.read_text().splitlines(), 1)
-               if re.search(r"InputError|NotFound|Conflict|hint", line) and re.search(r"\s--[a-z]", line)]
-    assert flagged == []
+
+@pytest.mark.parametrize("column,reading", [
+    ("LAD21CD", ("LAD", "lad", 2021, "CD", "ons", "")),
+    ("CAUTH24NM", ("CAUTH", "cauth", 2024, "NM", "ons", "")),
+    ("LAD21NMW", ("LAD", "lad", 2021, "NMW", "ons", "")),
+    ("LEP17CD2", ("LEP", "lep", 2017, "CD", "ons", "2")),
+    ("ltla21_code", ("LTLA", "lad", 2021, "CD", "snake", "")),
+    ("rgncd", ("RGN", "region", None, "CD", "bare", "")),
+    ("WD21CD", ("WD", None, 2021, "CD", "ons", "")),       # a stem geohub has no level for
+    ("areacd", None), ("msoa11hclnm", None), ("value", None),
+])
+def test_ons_field_reads_every_spelling_once(column, reading):
+    """One reading of ONS column names serves boundary files, lookups and indicator tables; the
+    level comes from the levels' own field stems."""
+    from geohub.geography.conventions import ons_field
+    found = ons_field(column)
+    assert (None if found is None else (found.stem, found.level and found.level.name, found.vintage,
+                                        found.kind, found.form, found.number)) == reading
+
+
+def test_file_name_years_use_every_levels_stems():
+    from geohub.geography.levels import LEVELS
+    for stem in {p for level in LEVELS for p in level.field_prefixes}:
+        assert vintage_from_filename(f"{stem}19_boundaries.geojson") == 2019, stem
+    assert vintage_from_filename("CAUTH21_EN_BUC.geojson") == 2021
+    assert vintage_from_filename("CAUTHORITY_2019.geojson") is None

@@ -44,12 +44,10 @@ def get_store() -> Store:
 def existing_store() -> Store:
     """The configured store for a command that only reads it: a GeoPackage path with no file
     behind it (a mistyped GEOHUB_STORE) is refused instead of silently created empty."""
-    from pathlib import Path
-
     from geohub.errors import NotFound
-    from geohub.store import gpkg_path, is_database_url
+    from geohub.store import store_exists
     url = store_url()
-    if not is_database_url(url) and not Path(gpkg_path(url)).exists():
+    if not store_exists(url):
         raise NotFound(f"There is no store at {url}.",
                        "Check GEOHUB_STORE; a new store is created only by an import "
                        "('geohub fetch' or 'geohub import-boundaries FILE').")

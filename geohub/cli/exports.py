@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 
 from geohub.cli.context import existing_store
-from geohub.cli.group import cli, level_type
+from geohub.cli.group import Vocabulary, cli, level_type
+from geohub.maps.print_choices import AUTO_LABELS_MAX, DEFAULT_LABELS, DEFAULT_SIZE
 
 
 class RendererChoice(click.Choice):
@@ -37,19 +38,24 @@ class RendererChoice(click.Choice):
 @click.option("--output", type=click.Path(dir_okay=True), help="File or folder to write (default: a "
               "file named for what the map shows (indicator, level, vintage, period, mode, weight, "
               "non-default classes ...) in the current folder).")
-@click.option("--size", type=click.Choice(["screen", "a4-portrait", "a4-landscape", "slide"]),
-              default="screen", show_default=True, help="Page size of PNG, SVG and PDF exports.")
+@click.option("--size", type=Vocabulary("geohub.maps.print_choices:SIZES"), default=DEFAULT_SIZE,
+              show_default=True, help="Page size of PNG, SVG and PDF exports.")
 @click.option("--dpi", help="Resolution of PNG exports: a number (72-600) or 'screen' (96). "
               "Default: 96 for --size screen, 150 for the print sizes.")
-@click.option("--scheme", help="quantiles, equal_interval, natural_breaks or user (with --breaks).")
+@click.option("--scheme", type=Vocabulary("geohub.maps.classify:SCHEMES"),
+              help="How values are put into classes (default quantiles; user takes --breaks).")
 @click.option("--k", type=int, help="Number of classes (2-9).")
 @click.option("--breaks", help="User breaks, e.g. 10,20,30.")
-@click.option("--palette", help="ColorBrewer palette (default YlGnBu).")
+@click.option("--palette", type=Vocabulary("geohub.maps.palettes:PALETTES"),
+              help="ColorBrewer palette (default YlGnBu).")
 @click.option("--overlay", help="Outline levels to draw, e.g. lep,cauth.")
-@click.option("--mode", type=click.Choice(["split", "full"]), help="For levels reached by aggregation.")
+@click.option("--mode", type=Vocabulary("geohub.overlaps.aggregate:MODES"),
+              help="For levels reached by aggregation: how a council in two or more areas counts.")
 @click.option("--weight", help="Weight indicator for rates reached by aggregation.")
-@click.option("--labels", type=click.Choice(["auto", "none", "all"]), default="auto", show_default=True,
-              help="Area names on PNG, SVG and PDF exports (auto: when the map has at most 40 areas).")
+@click.option("--labels", type=Vocabulary("geohub.maps.print_choices:LABELS"), default=DEFAULT_LABELS,
+              show_default=True,
+              help="Area names on PNG, SVG and PDF exports (auto: when the map has at most "
+                   f"{AUTO_LABELS_MAX} areas).")
 def export_command(indicator, level, vintage, period, fmt, output, size, dpi, scheme, k, breaks,
                    palette, overlay, mode, weight, labels):
     """Export INDICATOR's map, exactly as the web map shows it, to a file."""

@@ -5,6 +5,7 @@ A plain click group, not Flask's: commands get their store from ``geohub.cli.con
 """
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import sys
@@ -104,5 +105,29 @@ def progress_enabled() -> bool:
     return sys.stderr.isatty()
 
 
+class Vocabulary(click.Choice):
+    """A click choice read from its vocabulary's one home each time it is used (parsing, --help,
+    completion), so the CLI offers exactly what the core accepts: an entry added there (a level,
+    a mode, a page size ...) is offered here with no CLI change. ``home`` is ``"module:NAME"``
+    (imported when first needed, so ``geohub --help`` stays light) or a callable."""
+
+    def __init__(self, home, *, case_sensitive: bool = True, extra: tuple[str, ...] = ()):
+        self._home, self._extra = home, tuple(extra)
+        super().__init__((), case_sensitive=case_sensitive)
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        if callable(self._home):
+            values = self._home()
+        else:
+            module, name = self._home.split(":")
+            values = getattr(importlib.import_module(module), name)
+        return (*self._extra, *values)
+
+    @choices.setter
+    def choices(self, _ignored) -> None:  # click.Choice.__init__ assigns it; the home decides
+        pass
+
+
 def level_type() -> click.Choice:
-    return click.Choice(level_names(), case_sensitive=False)
+    return Vocabulary(level_names, case_sensitive=False)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from geohub.cli.group import cli
+from geohub.cli.group import Vocabulary, cli
 from geohub.geography.levels import parse_vintage
 from geohub.cli.context import existing_store, get_store, store_url
 
@@ -15,7 +15,7 @@ from geohub.cli.context import existing_store, get_store, store_url
               "--indicator-column, a prefix for each indicator's id.")
 @click.option("--title", help="Title (default: the dataset name and filters, or the file name).")
 @click.option("--unit", help="Unit, e.g. 'people' or '%' (default: the table's unit column).")
-@click.option("--kind", type=click.Choice(["count", "rate", "ratio"]),
+@click.option("--kind", type=Vocabulary("geohub.indicators.kinds:KINDS"),
               help="count (summed when areas combine) or rate/ratio (weighted mean); default: "
                    "inferred from the title and unit, or asked for.")
 @click.option("--code-column", help="Column of GSS codes (default: detected: area_code, AREACD, "

@@ -6,13 +6,12 @@ import sys
 import click
 import pandas as pd
 
-from geohub.cli.group import cli
+from geohub.cli.group import Vocabulary, cli
 from geohub.errors import InputError
 from geohub.io.csv import write_csv
 from geohub.overlaps.slivers import DEFAULT_TOLERANCE
 from geohub.cli.context import get_store
 
-METHOD = click.Choice(["area", "best-fit", "lookup"])
 
 
 def _points(path):
@@ -72,7 +71,8 @@ def _named(table, source, target):
 @cli.command("overlaps")
 @click.argument("source")
 @click.argument("target")
-@click.option("--method", type=METHOD, default="area", show_default=True,
+@click.option("--method", type=Vocabulary("geohub.overlaps.relate:METHODS"), default="area",
+              show_default=True,
               help="area: exact intersections (EPSG:27700); best-fit: population-weighted centroids "
                    "(--points); lookup: an official lookup (--lookup).")
 @click.option("--points", help="Centroids for best-fit (a file, or a stored level such as msoa:2021).")
@@ -136,18 +136,19 @@ def _values_csv(path, code_column, value_column):
 @click.option("--value-column", required=True, help="Column of values.")
 @click.option("--from", "from_", required=True, help="Source areas: LEVEL:VINTAGE or a boundary file.")
 @click.option("--to", "to", required=True, help="Target areas: LEVEL:VINTAGE or a boundary file.")
-@click.option("--kind", type=click.Choice(["count", "rate"]), default="count", show_default=True,
-              help="count: summed (value * share); rate: weighted mean (needs --weights).")
+@click.option("--kind", type=Vocabulary("geohub.indicators.kinds:KINDS"), default="count",
+              show_default=True,
+              help="count: summed (value * share); rate or ratio: weighted mean (needs --weights).")
 @click.option("--weights", type=click.Path(exists=True, dir_okay=False),
               help="CSV of weights per source code (for rates), e.g. population.")
 @click.option("--weight-column", help="Column of weights in --weights.")
 @click.option("--weight-code-column", help="Column of codes in --weights (default: --code-column).")
-@click.option("--mode", type=click.Choice(["full", "split"]),
+@click.option("--mode", type=Vocabulary("geohub.overlaps.aggregate:MODES"),
               help="full: a source counts in every target it lies in (as Nomis publishes LEP totals; "
                    "the default for areas made of whole LADs); split: shares are normalised per "
                    "source so totals are conserved (the default otherwise).")
-@click.option("--method", type=click.Choice(["auto", "area", "best-fit", "lookup"]), default="auto",
-              show_default=True,
+@click.option("--method", type=Vocabulary("geohub.overlaps.relate:METHODS", extra=("auto",)),
+              default="auto", show_default=True,
               help="auto: for stored levels, the store's relationship (official lookup, else best fit "
                    "by stored centroids, else area); for files, memberships by area (at least half "
                    "of a LAD) when the targets are made of whole LADs, else area shares with slivers "
@@ -175,9 +176,9 @@ def aggregate_command(values_csv, code_column, value_column, from_, to, kind, we
     from geohub.geography.levels import nests_lads
     values = _values_csv(values_csv, code_column, value_column)
     w = None
-    if kind == "rate":
+    if kind != "count":
         if not (weights and weight_column):
-            raise InputError("Aggregating a rate needs a weight.",
+            raise InputError(f"Aggregating a {kind} needs a weight.",
                              "Pass --weights CSV --weight-column W (e.g. population per source area).")
         w = _values_csv(weights, weight_code_column or code_column, weight_column)
     src, tgt = resolve_areas(from_, get_store), resolve_areas(to, get_store)

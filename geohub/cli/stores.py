@@ -14,12 +14,10 @@ from geohub.cli.group import cli
 def migrate_command(source, target, replace):
     """Copy every boundary, relationship, indicator and import record from one store to another,
     losslessly and in one transaction (a failure leaves the target unchanged)."""
-    from pathlib import Path
-
     from geohub.errors import NotFound
-    from geohub.store import gpkg_path, is_database_url, open_store
+    from geohub.store import open_store, store_exists
     from geohub.store.copy import copy_store
-    if not is_database_url(source) and not Path(gpkg_path(source)).exists():
+    if not store_exists(source):
         raise NotFound(f"There is no store at {source}.", "Give the path of an existing GeoPackage store.")
     with open_store(source) as src, open_store(target) as dst:
         counts = copy_store(src, dst, replace=replace)

@@ -90,7 +90,7 @@ class Catalogue:
         found = self._by_id.get(str(dataset_id).strip().lower())
         if found is None:
             raise InputError(f"Unknown dataset {dataset_id!r}.",
-                             f"Known datasets: {', '.join(self.ids())} (see 'geohub fetch --list').")
+                             f"Known datasets: {', '.join(self.ids())}.")
         return found
 
     def select(self, ids) -> list[Dataset]:
@@ -102,7 +102,7 @@ class Catalogue:
         if unknown:
             raise InputError(f"Unknown dataset{'s' if len(unknown) > 1 else ''} "
                              f"{', '.join(repr(u) for u in unknown)}.",
-                             f"Known datasets: {', '.join(self.ids())} (see 'geohub fetch --list').")
+                             f"Known datasets: {', '.join(self.ids())}.")
         chosen = []
         for i in ids:
             entry = self.get(i)

@@ -12,19 +12,39 @@ from geohub.errors import InputError
 
 
 @dataclass(frozen=True)
+class Outline:
+    """How a governance level's boundaries are drawn over other levels' maps (interactive and
+    print): line colour, width in CSS pixels, and dash pattern (None: solid)."""
+
+    colour: str
+    weight: float
+    dash: str | None = None   # SVG/Leaflet dash array, e.g. "8 4"
+
+
+@dataclass(frozen=True)
 class Level:
-    """One kind of geography: its name, how ONS spells it, and which GSS entity codes belong to it."""
+    """One kind of geography: its name, how ONS spells it, which GSS entity codes belong to it and,
+    for a governance level, how its outlines are drawn. Everything geohub knows per level is here:
+    the CLI's level choices, ONS field and file-name stems (geography/conventions.py) and overlay
+    styles (maps/palettes.py) are read from ``LEVELS``, so adding a level is an entry below (and
+    the README's list of levels)."""
 
     name: str
     label: str
     plural: str
     entities: tuple[str, ...]       # GSS entity prefixes, e.g. ("E06", "E07", ...)
-    field_prefixes: tuple[str, ...]  # ONS field stems, e.g. LAD in LAD21CD
+    field_prefixes: tuple[str, ...]  # ONS field stems, e.g. LAD in LAD21CD (also file names: LAD16_...)
     topojson_objects: tuple[str, ...] = ()
-    governance: bool = False         # drawn as an overlay of outlines on other levels' maps
+    outline: Outline | None = None   # a governance level: drawn as outlines over other levels' maps
     # Made of whole local authority districts by definition (DESIGN.md): a LAD is a member (share 1)
     # of each such area it belongs to, never a fraction of one.
     whole_lads: bool = False
+
+    @property
+    def governance(self) -> bool:
+        """Drawn as an overlay of outlines on other levels' maps, and listed among an area's
+        memberships."""
+        return self.outline is not None
 
 
 LEVELS: tuple[Level, ...] = (
@@ -32,18 +52,18 @@ LEVELS: tuple[Level, ...] = (
           ("E06", "E07", "E08", "E09", "W06", "S12", "N09"), ("LAD", "LTLA"), ("ltla", "lad")),
     Level("utla", "Upper-tier local authority", "Upper-tier local authorities",
           (), ("UTLA", "CTYUA"), ("utla",), whole_lads=True),
-    Level("county", "County", "Counties", ("E10",), ("CTY", "COUNTY"), ("cty", "county"), governance=True,
-          whole_lads=True),
+    Level("county", "County", "Counties", ("E10",), ("CTY", "COUNTY"), ("cty", "county"),
+          outline=Outline("#4c2c92", 2, "2 4"), whole_lads=True),
     Level("mcounty", "Metropolitan county", "Metropolitan counties", ("E11",), ("MCTY",), ("mcty",),
           whole_lads=True),
     Level("lep", "Local Enterprise Partnership", "Local Enterprise Partnerships", ("E37",), ("LEP",),
-          ("lep",), governance=True, whole_lads=True),
+          ("lep",), outline=Outline("#d4351c", 2.5), whole_lads=True),
     Level("cauth", "Combined authority", "Combined authorities", ("E47",), ("CAUTH", "CA"),
-          ("cauth",), governance=True, whole_lads=True),
+          ("cauth",), outline=Outline("#1d70b8", 3, "8 4"), whole_lads=True),
     Level("lsip", "Local Skills Improvement Plan area", "Local Skills Improvement Plan areas", ("E69",),
-          ("LSIP",), ("lsip",), governance=True, whole_lads=True),
-    Level("region", "Region", "Regions", ("E12",), ("RGN", "REGION"), ("rgn", "region"), governance=True,
-          whole_lads=True),
+          ("LSIP",), ("lsip",), outline=Outline("#00703c", 2, "10 3 2 3"), whole_lads=True),
+    Level("region", "Region", "Regions", ("E12",), ("RGN", "REGION"), ("rgn", "region"),
+          outline=Outline("#0b0c0c", 3.5), whole_lads=True),
     Level("country", "Country", "Countries", ("E92", "W92", "S92", "N92"), ("CTRY", "COUNTRY"),
           ("ctry", "country"), whole_lads=True),
     Level("uk", "United Kingdom", "United Kingdom", ("K02",), ("UK",), ("uk",), whole_lads=True),

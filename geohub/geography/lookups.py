@@ -14,30 +14,19 @@ lookup says the whole source lies in the target.
 """
 from __future__ import annotations
 
-import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
 
 from geohub.errors import InputError, NotFound
-from geohub.geography.levels import Level, level_for_code, level_for_field_prefix, parse_vintage
+from geohub.geography.conventions import OnsField, ons_field
+from geohub.geography.levels import level_for_code, parse_vintage
 from geohub.io.files import file_checksum
 from geohub.io.tables import read_table
 from geohub.store import resolve_store
 
-_ONS = re.compile(r"^(?P<stem>[A-Za-z]+?)(?P<yy>\d{2})CD(?P<n>\d?)$", re.IGNORECASE)
-_SNAKE = re.compile(r"^(?P<stem>[a-z]+?)(?P<yy>\d{2})_code$", re.IGNORECASE)
-_BARE = re.compile(r"^(?P<stem>[a-z]+?)cd$", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class CodeColumn:
-    column: str
-    level: Level | None
-    stem: str
-    vintage: int | None
 
 
 @dataclass
@@ -72,19 +61,14 @@ class Lookup:
     notes: list[str]
 
 
-def _code_columns(frame: pd.DataFrame, vintage: int | None) -> list[CodeColumn]:
-    found = []
-    for column in frame.columns:
-        m = _ONS.match(column) or _SNAKE.match(column)
-        if m:
-            found.append(CodeColumn(column, level_for_field_prefix(m["stem"]), m["stem"].upper(),
-                                    parse_vintage(m["yy"])))
-        elif (b := _BARE.match(column)) and column.lower() not in ("areacd",):
-            found.append(CodeColumn(column, level_for_field_prefix(b["stem"]), b["stem"].upper(), vintage))
-    return found
+def _code_columns(frame: pd.DataFrame, vintage: int | None) -> list[OnsField]:
+    """The code columns of a lookup (LAD21CD, LEP17CD1, ltla21_code, ladcd); a bare ``ladcd``
+    takes ``vintage``."""
+    fields = [f for c in frame.columns if (f := ons_field(c)) and f.kind == "CD"]
+    return [replace(f, vintage=vintage) if f.form == "bare" else f for f in fields]
 
 
-def _add(families: dict, src: CodeColumn, tgt: CodeColumn, pairs) -> None:
+def _add(families: dict, src: OnsField, tgt: OnsField, pairs) -> None:
     method = "history" if src.level.name == tgt.level.name else "lookup"
     key = (src.level.name, src.vintage, tgt.level.name, tgt.vintage, method)
     family = families.setdefault(key, Family(*key))

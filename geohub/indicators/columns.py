@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from geohub.errors import InputError
+from geohub.geography.conventions import ons_code_column
 from geohub.geography.levels import is_gss_code, parse_vintage
 
 CODE_NAMES = ("area_code", "areacd", "geography_code", "geogcode", "area code", "code", "gss_code")
@@ -21,8 +22,6 @@ FLAG_NAMES = ("flag", "obs_status", "marker", "obs_status_code")
 UNIT_NAMES = ("unit", "units", "unit_name", "measures_name")
 # A published 95% confidence interval, as plus-or-minus the value (Nomis APS: conf95).
 CI_NAMES = ("conf95", "ci95", "confidence_interval", "conf_95", "ci")
-_ONS_CODE = re.compile(r"^(?P<stem>[A-Za-z]+?)(?P<yy>\d{2})CD$", re.IGNORECASE)
-_SNAKE_CODE = re.compile(r"^(?P<stem>[a-z]+?)(?P<yy>\d{2})_code$", re.IGNORECASE)
 _VINTAGE_VALUE = re.compile(r"^[A-Za-z]+(?P<yy>\d{2})$")
 
 
@@ -67,7 +66,7 @@ def detect_columns(frame: pd.DataFrame, *, code=None, value=None, period=None, c
     """Find the columns of a long or wide table; InputError listing candidates when unsure."""
     code_col = find_column(frame, code, CODE_NAMES, "code")
     if code_col is None:
-        patterned = [c for c in frame.columns if _ONS_CODE.match(c) or _SNAKE_CODE.match(c)]
+        patterned = [c for c in frame.columns if ons_code_column(c)]
         if len(patterned) == 1:
             code_col = patterned[0]
         else:
@@ -85,13 +84,13 @@ def detect_columns(frame: pd.DataFrame, *, code=None, value=None, period=None, c
                          f"Numeric columns: {', '.join(numeric[:20]) or 'none'}"
                          f"{' ...' if len(numeric) > 20 else ''}; pass «value-column».")
     period_col = find_column(frame, period, PERIOD_NAMES, "period")
-    m = _ONS_CODE.match(code_col) or _SNAKE_CODE.match(code_col)
+    named = ons_code_column(code_col)
     vintage_col = find_column(frame, None, ("code_vintage",), "vintage")
     return Columns(code=code_col, value=value_col, period=period_col,
                    flag=find_column(frame, None, FLAG_NAMES, "flag"),
                    unit=find_column(frame, None, UNIT_NAMES, "unit"),
                    ci=find_column(frame, ci, CI_NAMES, "confidence interval"),
-                   code_vintage=parse_vintage(m["yy"]) if m else None,
+                   code_vintage=named.vintage if named else None,
                    vintage_column=vintage_col)
 
 

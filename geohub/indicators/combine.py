@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from geohub.errors import InputError
+from geohub.indicators.kinds import KINDS
 
 
 def combine(values: pd.Series, table: pd.DataFrame, kind: str,
@@ -22,8 +23,8 @@ def combine(values: pd.Series, table: pd.DataFrame, kind: str,
     than one source; InputError says so otherwise. With ``every_weight`` a source without a
     weight makes its targets missing even when it is their only source.
     """
-    if kind not in ("count", "rate", "ratio"):
-        raise InputError(f"Unknown kind {kind!r}.", "Use count, rate or ratio.")
+    if kind not in KINDS:
+        raise InputError(f"Unknown kind {kind!r}.", f"Use one of: {', '.join(KINDS)}.")
     links = table[["source_code", "target_code", "share"]].copy()
     links["value"] = links["source_code"].map(values)
     links["present"] = links["source_code"].isin(values.index)

@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from geohub.errors import InputError
+from geohub.errors import InputError, option
 from geohub.geography.levels import level_for_code
 from geohub.indicators.columns import Columns, detect_columns, find_column, row_vintages
+from geohub.indicators.kinds import KINDS
 from geohub.indicators.values import clean_values, source_decimals
 
-KINDS = ("count", "rate", "ratio")
 _RATE_WORDS = re.compile(r"%|percent|\bper\b|\brate\b|ratio|average|median|\bmean\b|score|index|"
                          r"\byrs\b|years|mins|minutes|expectancy", re.IGNORECASE)
 _COUNT_WORDS = re.compile(r"number|count|population|people|persons|enterprises|businesses|jobs|"
@@ -72,7 +72,7 @@ def parse_where(items) -> list[tuple[str, str]]:
     for item in items or ():
         if "=" not in item:
             raise InputError(f"«where» {item!r} is not COLUMN=VALUE.",
-                             'Write it as «where» variable="Total" (quote values with spaces).')
+                             f'Write it as {option("where", "variable=Total")} (quote values with spaces).')
         column, value = item.split("=", 1)
         pairs.append((column.strip(), value.strip()))
     return pairs

@@ -23,13 +23,28 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from geohub.errors import InputError
+from geohub.errors import InputError, option
 
+
+
+@dataclass(frozen=True)
+class Scheme:
+    """A classification scheme: what forms call it, the mapclassify classifier that computes it
+    (named, so mapclassify is imported only when a map needs it), and whether it takes the user's
+    breaks instead of a number of classes."""
+
+    label: str
+    classifier: str
+    user_breaks: bool = False
+
+
+# The schemes, declared once: the map page's control, the CLI's --scheme choices and classify()'s
+# check and dispatch read this, so a scheme mapclassify offers is one entry here.
 SCHEMES = {
-    "quantiles": "Quantiles",
-    "equal_interval": "Equal interval",
-    "natural_breaks": "Natural breaks (Fisher–Jenks)",
-    "user": "User-defined breaks",
+    "quantiles": Scheme("Quantiles", "Quantiles"),
+    "equal_interval": Scheme("Equal interval", "EqualInterval"),
+    "natural_breaks": Scheme("Natural breaks (Fisher–Jenks)", "FisherJenks"),
+    "user": Scheme("User-defined breaks", "UserDefined", user_breaks=True),
 }
 DEFAULT_SCHEME, DEFAULT_K = "quantiles", 5
 K_RANGE = (2, 9)
@@ -96,7 +111,8 @@ def parse_breaks(text: str | None) -> list[float] | None:
     try:
         return sorted(float(b) for b in text.split(","))
     except ValueError as exc:
-        raise InputError(f"Breaks {text!r} are not numbers.", "Give them as breaks=10,20,30.") from exc
+        raise InputError(f"Breaks {text!r} are not numbers.",
+                         f"Give them as {option('breaks', '10,20,30')}.") from exc
 
 
 def _percentile(ordered: np.ndarray, per: float) -> float:
@@ -147,7 +163,8 @@ def classify(values, scheme: str = DEFAULT_SCHEME, k: int = DEFAULT_K,
     if scheme not in SCHEMES:
         raise InputError(f"Unknown classification {scheme!r}.", f"Use one of: {', '.join(SCHEMES)}.")
     if not K_RANGE[0] <= int(k) <= K_RANGE[1]:
-        raise InputError(f"k={k} classes is out of range.", f"Use {K_RANGE[0]} to {K_RANGE[1]} classes.")
+        raise InputError(f"{option('k', k)} classes is out of range.",
+                         f"Use {K_RANGE[0]} to {K_RANGE[1]} classes.")
     x = np.asarray(values, dtype=float)
     present = ~np.isnan(x)
     classes = np.full(len(x), -1, dtype=int)
@@ -160,17 +177,19 @@ def classify(values, scheme: str = DEFAULT_SCHEME, k: int = DEFAULT_K,
         classes[present] = np.searchsorted(bins, data, side="left")  # mapclassify's bin1d: (lo, hi]
         return Classification(scheme, tuple(float(b) for b in bins), classes, float(data.min()))
     mapclassify = load_mapclassify()  # here, not at module level: see the module docstring
-    if scheme == "user":
+    chosen = SCHEMES[scheme]
+    make = getattr(mapclassify, chosen.classifier)
+    if chosen.user_breaks:
         if not breaks:
-            raise InputError("User-defined classes need breaks.", "Give them as breaks=10,20,30.")
+            raise InputError("User-defined classes need breaks.",
+                             f"Give them as {option('breaks', '10,20,30')}.")
         # UserDefined adds the maximum as a last bin when the breaks stop below it
-        classifier = mapclassify.UserDefined(data, sorted(set(breaks)))
+        classifier = make(data, sorted(set(breaks)))
     else:
         unique = np.unique(data)
         k = min(int(k), len(unique))  # no more classes than distinct values (at least one)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            classifier = {"quantiles": mapclassify.Quantiles, "equal_interval": mapclassify.EqualInterval,
-                          "natural_breaks": mapclassify.FisherJenks}[scheme](data, k=k)
+            classifier = make(data, k=k)
     classes[present] = classifier.yb
     return Classification(scheme, tuple(float(b) for b in classifier.bins), classes, float(data.min()))

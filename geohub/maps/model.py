@@ -15,22 +15,22 @@ import geopandas as gpd
 import pandas as pd
 
 from geohub.attribution import boundary_attribution
-from geohub.errors import InputError, NotFound
+from geohub.errors import InputError, NotFound, option
 from geohub.geography.levels import LEVELS, get_level, parse_vintage
 from geohub.indicators.query import indicator_table
 from geohub.maps.classify import DEFAULT_K, DEFAULT_SCHEME, Classification, classify, parse_breaks
 from geohub.indicators.values import flag_meaning
 from geohub.maps.palettes import DEFAULT_PALETTE, MISSING_COLOUR, OVERLAY_ORDER, colours
-from geohub.maps.relationships import METHOD_WORDS, resolve_relationship
+from geohub.maps.print_choices import AUTO_LABELS_MAX, parse_labels
+from geohub.maps.relationships import resolve_relationship
 from geohub.overlaps import aggregate
 from geohub.overlaps.aggregate import MODES, aggregate_ratio
+from geohub.overlaps.relate import METHODS
 from geohub.overlaps.membership import counted_in_several
 from geohub.overlaps.slivers import DEFAULT_TOLERANCE
 from geohub.store import Store
 
 
-LABELS = ("auto", "all", "none")
-AUTO_LABELS = 40   # labels=auto names the areas of maps with at most this many (as print maps do)
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ class MapRequest:
     overlays: tuple[str, ...] = ()
     mode: str | None = None      # None: full for areas made of whole LADs, else split
     weight: str | None = None
-    labels: str = "auto"         # area names on the map: auto (<= AUTO_LABELS areas), all, none
+    labels: str = "auto"         # area names on the map: auto (<= AUTO_LABELS_MAX areas), all, none
 
     @classmethod
     def from_args(cls, indicator: str, args) -> "MapRequest":
@@ -62,20 +62,18 @@ class MapRequest:
         try:
             k = int(k) if k else DEFAULT_K
         except ValueError as exc:
-            raise InputError(f"k={args.get('k')!r} is not a whole number.", "Use e.g. k=5.") from exc
+            raise InputError(f"{option('k', repr(args.get('k')))} is not a whole number.",
+                             f"Use e.g. {option('k', DEFAULT_K)}.") from exc
         overlays = tuple(o for o in (text("overlay") or "").replace(" ", "").split(",") if o)
         for overlay in overlays:
             if overlay not in OVERLAY_ORDER:
                 raise InputError(f"Unknown overlay {overlay!r}.", f"Overlays: {', '.join(OVERLAY_ORDER)}.")
         mode = text("mode")
         if mode is not None and mode not in MODES:
-            raise InputError(f"Unknown mode {mode!r}.", "Use mode=split or mode=full.")
+            raise InputError(f"Unknown mode {mode!r}.",
+                             f"Use {' or '.join(option('mode', m) for m in MODES)}.")
         breaks = parse_breaks(text("breaks"))
-        labels = (text("labels") or "auto").lower()
-        if labels not in LABELS:
-            raise InputError(f"Unknown labels={labels!r}.",
-                             f"Use labels=auto (names when the map has at most {AUTO_LABELS} areas), "
-                             "labels=all or labels=none.")
+        labels = parse_labels(text("labels"))
         return cls(indicator=indicator, level=level,
                    vintage=parse_vintage(text("vintage")) if text("vintage") else None,
                    period=text("period"), scheme=text("scheme") or DEFAULT_SCHEME, k=k,
@@ -172,12 +170,12 @@ class MapData:
         else:
             what = (f"{members}' values averaged, weighted by {a['weight_title']}"
                     + (f" ({a['weight_period']})" if a.get("weight_period") else ""))
-        text = f"{what[0].upper()}{what[1:]}, by {METHOD_WORDS.get(a['method'], a['method'])}"
+        text = f"{what[0].upper()}{what[1:]}, by {METHODS.get(a['method'], a['method'])}"
         shared = a.get("shared") or []
         if shared:
             n = len(shared)
             plural = get_level(self.level).plural
-            verb = "count in full in" if a["mode"] == "full" else "are split between"
+            verb = MODES[a["mode"]].verb
             text += (f"; {n} {self.source_label if n > 1 else self.source_label.rstrip('s')} "
                      f"{verb} two or more {plural}")
         return text + "."
@@ -226,7 +224,7 @@ class MapData:
     def show_labels(self) -> bool:
         """Whether the map names its areas (labels=all, or auto and few enough areas)."""
         labels = self.request.labels
-        return labels == "all" or (labels == "auto" and len(self.table) <= AUTO_LABELS)
+        return labels == "all" or (labels == "auto" and len(self.table) <= AUTO_LABELS_MAX)
 
     def label_points(self) -> dict:
         """code -> [lat, lon] of a point inside each area, largest areas first (they are labelled

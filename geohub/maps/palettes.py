@@ -4,6 +4,7 @@ from __future__ import annotations
 from branca.utilities import color_brewer
 
 from geohub.errors import InputError
+from geohub.geography.levels import LEVELS
 
 # ColorBrewer schemes that stay distinguishable for colour-blind readers (colorbrewer2.org).
 PALETTES = ("YlGnBu", "YlOrRd", "Blues", "BuPu", "PuBu", "Greens", "Purples", "Oranges", "Reds",
@@ -12,14 +13,11 @@ DEFAULT_PALETTE = "YlGnBu"
 MISSING_COLOUR = "#d0d0d0"   # neutral grey, in none of the palettes above
 OUTLINE_COLOUR = "#505a5f"
 
-# Overlay outlines: one line style per governance level (colour, weight, dash pattern).
-OVERLAY_STYLES = {
-    "lep": {"color": "#d4351c", "weight": 2.5, "dashArray": None},
-    "cauth": {"color": "#1d70b8", "weight": 3, "dashArray": "8 4"},
-    "county": {"color": "#4c2c92", "weight": 2, "dashArray": "2 4"},
-    "region": {"color": "#0b0c0c", "weight": 3.5, "dashArray": None},
-    "lsip": {"color": "#00703c", "weight": 2, "dashArray": "10 3 2 3"},
-}
+# Overlay outlines: one line style per governance level, as Leaflet path options, from the levels'
+# own definitions (geography/levels.py: Level.outline), in the order of LEVELS.
+OVERLAY_STYLES = {level.name: {"color": level.outline.colour, "weight": level.outline.weight,
+                               "dashArray": level.outline.dash}
+                  for level in LEVELS if level.outline is not None}
 OVERLAY_ORDER = tuple(OVERLAY_STYLES)
 
 

@@ -27,17 +27,13 @@ from geohub.geography.levels import get_level, nests_lads
 from geohub.indicators.bridging import build_bridge
 from geohub.overlaps import relate, resolve_slivers
 from geohub.overlaps.membership import RULE, memberships
+from geohub.overlaps.relate import METHODS
 from geohub.overlaps.slivers import DEFAULT_TOLERANCE
 from geohub.store import Store
 from geohub.store.schema import DERIVED_METHODS
 
 log = logging.getLogger(__name__)
 COLUMNS = ["source_code", "target_code", "share", "method"]
-METHOD_WORDS = {
-    "lookup": "official ONS lookup",
-    "best-fit": "best fit by population-weighted centroids",
-    "area": "boundary overlap by area",
-}
 
 
 def _finish(table: pd.DataFrame, method: str, nested: bool, notes: list[str], **attrs) -> pd.DataFrame:
@@ -161,7 +157,7 @@ def resolve_relationship(store: Store, source: tuple[str, int], target: tuple[st
                 table = pd.concat([pd.DataFrame(table), extra], ignore_index=True)
                 notes.append(f"{extra['source_code'].nunique()} {sl} areas the lookup does not list "
                              f"were placed in {len(set(extra['target_code']))} other areas by "
-                             f"{METHOD_WORDS[method]}")
+                             f"{METHODS[method]}")
         return _finish(table, "lookup", nested, notes, lookup_vintages=(sv, tv))
     stored = store.relationships(source_level=sl, source_vintage=sy, target_level=tl, target_vintage=ty)
     stored = stored[stored["method"].isin(DERIVED_METHODS)]

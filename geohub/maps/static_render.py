@@ -36,23 +36,17 @@ from matplotlib.transforms import Bbox  # noqa: E402
 from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar  # noqa: E402
 from shapely.ops import polylabel  # noqa: E402
 
-from geohub.errors import InputError  # noqa: E402
+from geohub.errors import InputError, option  # noqa: E402
 from geohub.geography.levels import get_level  # noqa: E402
 from geohub.maps.context import MapContext, frame_bounds  # noqa: E402
 from geohub.maps.model import MapData  # noqa: E402
 from geohub.maps.palettes import MISSING_COLOUR, OUTLINE_COLOUR, OVERLAY_STYLES  # noqa: E402
+# The page sizes and labels choices (declared in print_choices, which the CLI reads too).
+from geohub.maps.print_choices import (AUTO_LABELS_MAX, SIZES, parse_labels,  # noqa: E402,F401
+                                       parse_size)
 
-# name -> (width, height) in inches
-SIZES = {
-    "screen": (1280 / 96, 800 / 96),
-    "a4-portrait": (210 / 25.4, 297 / 25.4),
-    "a4-landscape": (297 / 25.4, 210 / 25.4),
-    "slide": (13.333, 7.5),
-}
 DPI_RANGE = (72, 600)
 SCREEN_DPI = 96
-LABELS = ("auto", "none", "all")
-AUTO_LABELS_MAX = 40   # labels=auto names the areas of maps with at most this many
 
 # Type sizes in points, per kind of page. Notes (source and licence lines) stay >= 7 pt on A4 and
 # >= 12 px at 96 px per inch (9 pt) on slides and screens.
@@ -79,9 +73,7 @@ class PrintOptions:
 
     @classmethod
     def from_args(cls, args) -> "PrintOptions":
-        size = (args.get("size") or "screen").strip()
-        if size not in SIZES:
-            raise InputError(f"Unknown size {size!r}.", f"Use one of: {', '.join(SIZES)}.")
+        size = parse_size(args.get("size"))
         raw = (args.get("dpi") or "").strip().lower()
         if raw in ("", "screen"):
             dpi = SCREEN_DPI if size == "screen" or raw == "screen" else 150
@@ -89,19 +81,16 @@ class PrintOptions:
             try:
                 dpi = int(raw)
             except ValueError as exc:
-                raise InputError(f"dpi={raw!r} is not a number.", "Use e.g. dpi=150 or dpi=300.") from exc
+                raise InputError(f"{option('dpi', repr(raw))} is not a number.",
+                                 f"Use e.g. {option('dpi', 150)} or {option('dpi', 300)}.") from exc
         if not DPI_RANGE[0] <= dpi <= DPI_RANGE[1]:
-            raise InputError(f"dpi={dpi} is out of range.", f"Use {DPI_RANGE[0]} to {DPI_RANGE[1]}.")
-        labels = (args.get("labels") or "auto").strip().lower()
-        if labels not in LABELS:
-            raise InputError(f"Unknown labels={labels!r}.",
-                             f"Use labels=auto (names when the map has at most {AUTO_LABELS_MAX} "
-                             "areas), labels=all or labels=none.")
+            raise InputError(f"{option('dpi', dpi)} is out of range.", f"Use {DPI_RANGE[0]} to {DPI_RANGE[1]}.")
+        labels = parse_labels(args.get("labels"))
         return cls(size, dpi, labels)
 
     @property
     def pixels(self) -> tuple[int, int]:
-        w, h = SIZES[self.size]
+        w, h = SIZES[self.size].inches
         return round(w * self.dpi), round(h * self.dpi)
 
     @property

@@ -10,14 +10,36 @@ sources, which shares, which weights, which method, which values were missing.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
-from geohub.errors import InputError
+from geohub.errors import InputError, option
 from geohub.indicators.combine import combine
+from geohub.indicators.kinds import KINDS
 
-MODES = ("full", "split")
-KINDS = ("count", "rate", "ratio")
+
+@dataclass(frozen=True)
+class Mode:
+    """How a source that lies in two or more overlapping targets counts, in words for each place
+    that says it."""
+
+    label: str     # the choice, as a form or --help offers it
+    verb: str      # "<n> councils {verb} two or more LEPs"
+    member: str    # of one member, in a "built from" table ({plural}: the targets' plural name)
+    note: str = ""  # what follows for the targets' figures, if anything
+
+
+# The overlap modes (DESIGN.md), declared once: the CLI's --mode choices, the map page's control
+# and its words, the area pages' "built from" tables and the map model's check read this.
+MODES = {
+    "full": Mode("count in full in each (as Nomis publishes)", "count in full in",
+                 "a member in two or more {plural} counts in full in each (as Nomis publishes LEP "
+                 "totals)", "so the areas' figures add up to more than England's"),
+    "split": Mode("split between them (totals add up)", "are split between",
+                  "a member in two or more {plural} is split between them, so national totals are kept"),
+}
 
 
 def _series(values, what: str) -> pd.Series:
@@ -43,13 +65,13 @@ def _check_kind(kind: str, values) -> None:
     if declared and declared != kind and "count" in (declared, kind):
         raise InputError(f"These values are a {declared}, but were submitted as a {kind}.",
                          "Counts are summed and rates averaged with a weight: aggregate with "
-                         f"kind={declared!r}" + (" and a weight." if declared != "count" else "."))
+                         f"{option('kind', declared)}" + (" and a weight." if declared != "count" else "."))
 
 
 def _shares(table: pd.DataFrame, mode: str) -> pd.DataFrame:
     if mode not in MODES:
-        raise InputError(f"Unknown mode {mode!r}.", "Use full (count a source in every target it "
-                         "lies in) or split (share it out so totals are conserved).")
+        raise InputError(f"Unknown mode {mode!r}.",
+                         "Use " + " or ".join(f"{m} ({mode.label})" for m, mode in MODES.items()) + ".")
     links = table[["source_code", "target_code", "share"]].copy()
     links["source_code"] = links["source_code"].astype(str)
     links["target_code"] = links["target_code"].astype(str)
@@ -146,7 +168,7 @@ def apportion(values, table: pd.DataFrame, kind: str, by="area") -> pd.DataFrame
             raise InputError(f"Apportion by {by!r}?", "Use by='area' or give weights per source.")
         if "intersection_area" not in table or table["intersection_area"].isna().any():
             raise InputError("Apportioning by area needs intersection areas (the area method).",
-                             "Relate with method='area', or apportion by a weight.")
+                             "Relate the areas by area, or apportion by a weight.")
         links["part"] = table["intersection_area"].to_numpy()
     else:
         w = _series(by, "weights")

@@ -17,7 +17,14 @@ from geohub.errors import InputError
 from geohub.overlaps.areas import intersection_areas, polygon_index
 from geohub.geography import STORAGE_SRID
 
-METHODS = ("area", "best-fit", "lookup")
+# How relate() can relate two geographies, declared once with the words maps, exports and the trace
+# use for each: the CLI's --method choices read this. (The store keeps which of them geohub derives
+# itself, store.schema.DERIVED_METHODS; official code histories are stored with method "history".)
+METHODS = {
+    "area": "boundary overlap by area",
+    "best-fit": "best fit by population-weighted centroids",
+    "lookup": "official ONS lookup",
+}
 # The indexes relate builds (trees, edges) are cached on the frames' geometry arrays and shared by
 # every caller, and building them lazily from two threads at once would do the work twice or
 # half; best-fit's predicate queries use GEOS prepared geometries, which are not safe to use from

@@ -18,6 +18,7 @@ from dataclasses import replace
 from flask import Response, current_app, request
 
 from geohub.errors import Busy, InputError
+from geohub.maps.classify import SCHEMES
 from geohub.web.artifact_cache import Artifact
 from geohub.web.artifacts import artifacts
 from geohub.web.resources import app_cache, get_store, map_builder, store_identity
@@ -33,11 +34,12 @@ def store_key() -> str:
 
 
 def canonical(req):
-    """The map request reduced to what changes the map, checked: ``breaks`` only for the
-    ``user`` scheme (at most 12), ``k`` only for the others, ``weight`` only for an indicator
+    """The map request reduced to what changes the map, checked: ``breaks`` only for a scheme
+    that takes them (``user``; at most 12), ``k`` only for the others, ``weight`` only for an indicator
     that is not a count (and it must name a stored indicator)."""
     changes = {}   # (scheme and palette are checked by the map builder, with its own messages)
-    if req.scheme == "user":
+    scheme = SCHEMES.get(req.scheme)
+    if scheme is not None and scheme.user_breaks:
         if not req.breaks:
             raise InputError("The user scheme needs breaks.", "E.g. scheme=user&breaks=10,20,30.")
         if len(req.breaks) > MAX_BREAKS:

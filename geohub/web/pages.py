@@ -17,7 +17,9 @@ from geohub.maps.classify import SCHEMES
 from geohub.maps.memberships import area_memberships, coverage, overlap_data
 from geohub.maps.model import MapRequest, display_decimals, format_value, level_choices
 from geohub.maps.palettes import OVERLAY_ORDER, PALETTES
+from geohub.maps.print_choices import LABELS, SIZES
 from geohub.overlaps import DEFAULT_TOLERANCE
+from geohub.overlaps.aggregate import MODES
 from geohub.web.api import vintage_arg
 from geohub.web.caching import NONCE_PLACEHOLDER, cached_page, canonical
 from geohub.web.compare import ENGLAND, area_level, level_values
@@ -117,6 +119,7 @@ def render_map_page(req: MapRequest, refused=None) -> str:
     picker = map_builder().weight_picker(data.indicator, data.request.weight)
     controls = {"levels": level_choices(get_store()), "schemes": SCHEMES, "palettes": PALETTES,
                 "overlays": [(o, get_level(o).plural) for o in OVERLAY_ORDER],
+                "modes": MODES, "sizes": SIZES, "labels": LABELS,
                 "weights": picker[0] if picker else None, "weight": picker[1] if picker else None,
                 "vintage_reasons": vintage_reasons(data)}
     query = data.request.query(level=data.level, vintage=data.vintage, period=data.period)
@@ -221,10 +224,6 @@ def profile_row(meta: dict, code: str, region: tuple[str, str] | None = None) ->
             "rank": f"{rank} of {len(others)} {get_level(level).plural.lower()}", "chart": chart}
 
 
-MODE_WORDS = {
-    "full": "a member in two or more {plural} counts in full in each (as Nomis publishes LEP totals)",
-    "split": "a member in two or more {plural} is split between them, so national totals are kept",
-}
 
 
 def built_from(meta: dict, level: str, period: str, code: str) -> dict | None:
@@ -278,7 +277,7 @@ def built_from(meta: dict, level: str, period: str, code: str) -> dict | None:
     return {"how": data.how_built(), "rows": rows, "headings": headings, "totals": totals,
             "value": fmt(value.iloc[0] if len(value) else None), "period": data.period,
             "mode": agg["mode"],
-            "mode_words": MODE_WORDS.get(agg["mode"], agg["mode"]).format(plural=plural),
+            "mode_words": MODES[agg["mode"]].member.format(plural=plural),
             "members": f"{get_level(agg['from_level']).plural.lower()} ({agg['from_vintage']} boundaries)"}
 
 
