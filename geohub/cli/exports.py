@@ -11,29 +11,12 @@ from geohub.cli.group import Vocabulary, cli, level_type
 from geohub.maps.print_choices import AUTO_LABELS_MAX, DEFAULT_LABELS, DEFAULT_SIZE
 
 
-class RendererChoice(click.Choice):
-    """The export formats, read from the renderer registry whenever click checks or lists them,
-    so a format registered there is offered here with no change to this command."""
-
-    def __init__(self):
-        super().__init__((), case_sensitive=True)
-
-    @property
-    def choices(self):
-        from geohub.maps.renderers import RENDERERS
-        return tuple(RENDERERS)
-
-    @choices.setter
-    def choices(self, value):   # click.Choice.__init__ assigns it; the registry is the truth
-        pass
-
-
 @cli.command("export")
 @click.argument("indicator")
 @click.option("--level", type=level_type(), help="Level to map (default: the indicator's, LADs first).")
 @click.option("--vintage", help="Boundary year (default: the indicator's).")
 @click.option("--period", help="Period (default: the latest).")
-@click.option("--format", "fmt", required=True, type=RendererChoice(),
+@click.option("--format", "fmt", required=True, type=Vocabulary("geohub.maps.renderers:RENDERERS"),
               help="Any format of the renderer registry (geohub.maps.renderers).")
 @click.option("--output", type=click.Path(dir_okay=True), help="File or folder to write (default: a "
               "file named for what the map shows (indicator, level, vintage, period, mode, weight, "
