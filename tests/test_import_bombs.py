@@ -141,18 +141,24 @@ def test_a_big_repair_in_the_repair_process_equals_the_repair_in_process(geohub,
 
 
 def test_the_repair_process_starts_only_when_needed_and_serves_the_whole_import():
+    """Valid small geometries are checked here, and a tiny one (at most 64 vertices, as real
+    files' invalid areas often are) repaired here: no child. Bigger repairs start one child,
+    which serves the rest of the import and ends with it."""
     from geohub.geography.validation import GeometryChecks
     boxes = np.array([shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1)], dtype=object)
     bow = shapely.Polygon([(0, 0), (1, 1), (1, 0), (0, 1), (0, 0)])
+    twisted = _twisted_circle(100)
     with GeometryChecks() as checks:
         out, reasons = checks.repaired("valid", boxes, ["A", "B"])
-        assert reasons == {} and checks.process.pid is None          # valid and small: no child
-        out, reasons = checks.repaired("one", np.array([boxes[0], bow], dtype=object), ["A", "B"])
+        assert reasons == {} and checks.process.pid is None
+        out, reasons = checks.repaired("tiny", np.array([boxes[0], bow], dtype=object), ["A", "B"])
         assert list(reasons) == [1] and "Self-intersection" in reasons[1]
-        assert shapely.is_valid(out[1]) and out[0] is boxes[0]
+        assert shapely.is_valid(out[1]) and out[0] is boxes[0] and checks.process.pid is None
+        out, reasons = checks.repaired("one", np.array([twisted], dtype=object), ["C"])
+        assert list(reasons) == [0] and shapely.is_valid(out[0])
         first = checks.process.pid
         assert first in repair_processes()
-        checks.repaired("two", np.array([bow], dtype=object), ["C"])
+        checks.repaired("two", np.array([twisted], dtype=object), ["D"])
         assert checks.process.pid == first                           # one child per import
     assert repair_processes() == []
 
