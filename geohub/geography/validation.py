@@ -147,9 +147,9 @@ class GeometryChecks:
 
     Small geometries are checked here, and the tiniest repaired here; big ones, and every other
     repair (GEOS's ``make_valid`` can take minutes and gigabytes on a polygon of a few hundred
-    vertices), go to one child process
-    (``geohub.io.repair_process``) that is started only when needed, reused for the rest of the
-    import, and killed when the budget runs out. Use it as a context manager.
+    vertices), go to one child process (``geohub.io.repair_process``) that is started only when
+    needed, reused for the rest of the import, and killed when the budget runs out. Use it as a
+    context manager.
     """
 
     def __init__(self):
