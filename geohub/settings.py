@@ -63,7 +63,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("GEOHUB_IMPORT_MAX_MB", "1024",
             "Largest boundary file (unzipped) an import reads, in megabytes; 0: no limit."),
     Setting("GEOHUB_IMPORT_SECONDS", "300",
-            "Time budget, in seconds, for repairing a file's invalid geometries at import."),
+            "Time budget, in seconds, for checking and repairing a file's geometries at import; a "
+            "repair still running then is stopped."),
+    Setting("GEOHUB_IMPORT_REPAIR_MB", "2048",
+            "Most megabytes of memory repairing one invalid geometry may take at import (the "
+            "repair runs in a separate process with this cap); 0: no cap."),
     Setting("GEOHUB_PROXIES", "0",
             "How many reverse proxies (load balancer, CDN) sit in front: their X-Forwarded-* headers "
             "are trusted, so absolute URLs (embed code, oEmbed) use the public host and scheme."),

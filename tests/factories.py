@@ -38,3 +38,22 @@ def lonlat_boxes(path: Path, rows: list[tuple[str, str]], field_stem: str = "LAD
 
 THREE_LADS = [("E06000001", "Hartlepool"), ("E06000002", "Middlesbrough"),
               ("E06000003", "Redcar and Cleveland")]
+
+
+def topojson_arc_bomb(path: Path, points: int = 200, references: int = 1000,
+                      code: str = "E37000001") -> Path:
+    """A LEP TopoJSON whose first polygon's ring walks one zig-zag arc of ``points`` points
+    forward and back ``references`` times (a few kilobytes that decode to points x references
+    vertices, all overlapping: GEOS's make_valid and is_valid are superlinear on it), next to an
+    ordinary square LEP. Lon/lat, no quantization."""
+    zigzag = [[round(-2 + 0.1 * i / (points - 1), 6), 52.1 if i % 2 else 52.0] for i in range(points)]
+    square = [[-1.9, 52.0], [-1.8, 52.0], [-1.8, 52.1], [-1.9, 52.1], [-1.9, 52.0]]
+    geometries = [
+        {"type": "Polygon", "arcs": [[0, ~0] * (references // 2)],
+         "properties": {"LEP21CD": code, "LEP21NM": "Bomb"}},
+        {"type": "Polygon", "arcs": [[1]], "properties": {"LEP21CD": "E37000002", "LEP21NM": "Square"}},
+    ]
+    data = {"type": "Topology", "arcs": [zigzag, square],
+            "objects": {"lep": {"type": "GeometryCollection", "geometries": geometries}}}
+    path.write_text(json.dumps(data, separators=(",", ":")))
+    return path

@@ -26,7 +26,6 @@ from geohub.geography.levels import (Level, get_level, level_for_code, level_for
                                      parse_vintage)
 from geohub.io.boundary_files import RawLayer, read_boundary_file
 from geohub.io.files import file_checksum
-from geohub.io.geometry import polygonal
 from geohub.store import Changes, Store, resolve_store
 from geohub.geography import STORAGE_SRID
 
@@ -134,24 +133,23 @@ def _metres(reason: str) -> str:
     return re.sub(r"-?\d+\.\d+", lambda m: f"{float(m.group()):.0f}", reason)
 
 
-def _repair_one(geom):
-    return polygonal(shapely.make_valid(geom, method="structure", keep_collapsed=False))
-
-
-def repair_geometries(geoms: np.ndarray, codes, layer: str = "boundaries") -> tuple[np.ndarray, Repair]:
+def repair_geometries(geoms: np.ndarray, codes, layer: str = "boundaries",
+                      checks: validation.GeometryChecks | None = None) -> tuple[np.ndarray, Repair]:
     """Geometries (in the CRS they will be stored in) made GEOS-valid, polygons kept polygonal, with
     no duplicate consecutive vertices; checked again after the repair, and only a point set or
-    polygons pass. InputError for any that no repair makes valid, or when repairing runs past the
-    time budget (GEOHUB_IMPORT_SECONDS), naming the feature."""
+    polygons pass. InputError for any that no repair makes valid, or when checking and repairing
+    run past the time budget (GEOHUB_IMPORT_SECONDS) or a repair past its memory
+    (GEOHUB_IMPORT_REPAIR_MB), naming the feature. ``checks`` carries one import's clock and
+    repair process across its layers (a fresh one when not given)."""
+    if checks is None:
+        with validation.GeometryChecks() as own:
+            return repair_geometries(geoms, codes, layer, own)
     codes = np.asarray(codes, dtype=object)
-    values = np.asarray(geoms, dtype=object).copy()
+    values, reasons = checks.repaired(layer, np.asarray(geoms, dtype=object), codes)
     report = Repair()
-    invalid = ~shapely.is_valid(values)
-    if invalid.any():
-        reasons = shapely.is_valid_reason(values[invalid])
-        values[invalid], _ = validation.repair_within_budget(layer, values[invalid], codes[invalid],
-                                                             _repair_one)
-        report.reasons = dict(zip(codes[invalid].tolist(), reasons.tolist()))
+    invalid = np.zeros(len(values), dtype=bool)
+    invalid[list(reasons)] = True
+    report.reasons = {codes[i]: reasons[i] for i in sorted(reasons)}
     validation.check_geometry_types(layer, values, codes)
     # Exact duplicates only (tolerance 0): the shape does not move. GEOS accepts them, QGIS's
     # validity check and some renderers do not.
@@ -171,8 +169,10 @@ def repair_geometries(geoms: np.ndarray, codes, layer: str = "boundaries") -> tu
 def prepare_layer(raw: RawLayer, *, level: str | None = None, vintage=None,
                   code_field: str | None = None, name_field: str | None = None,
                   file_vintage: int | None = None, several_layers: bool = False,
-                  path: Path | None = None) -> BoundarySetDraft:
-    """Check one layer and return it as a boundary set in EPSG:27700; InputError if it is unfit."""
+                  path: Path | None = None,
+                  checks: validation.GeometryChecks | None = None) -> BoundarySetDraft:
+    """Check one layer and return it as a boundary set in EPSG:27700; InputError if it is unfit.
+    ``checks``: the import's geometry checks (clock and repair process), shared by its layers."""
     frame = raw.frame
     fields = detect_fields(frame, code_field, name_field)
     codes = frame[fields.code].astype("string").str.strip()
@@ -205,7 +205,8 @@ def prepare_layer(raw: RawLayer, *, level: str | None = None, vintage=None,
     checked = validation.check_layer(raw.name, frame, codes, year, fields.name)   # years, 2D, vertex limits
     # Repair after reprojecting: projecting can itself make a ring cross another one.
     geoms = gpd.GeoSeries(checked.geoms, index=frame.index, crs=frame.crs).to_crs(STORAGE_SRID)
-    fixed, repair = repair_geometries(geoms.values, codes.astype(str).to_numpy(), layer=raw.name)
+    fixed, repair = repair_geometries(geoms.values, codes.astype(str).to_numpy(), layer=raw.name,
+                                      checks=checks)
     geoms = gpd.GeoSeries(fixed, index=geoms.index, crs=STORAGE_SRID)
     names = frame[fields.name].astype("string").str.strip() if fields.name else pd.Series(
         pd.NA, index=frame.index, dtype="string")
@@ -230,11 +231,13 @@ def prepare_boundary_sets(path, *, level=None, vintage=None, code_field=None, na
     layers = read_boundary_file(path, layer=layer, crs=crs)
     file_vintage = _file_vintage(layers)
     drafts = []
-    for raw in tqdm(layers, desc=f"Preparing {path.name}", unit="layer", disable=not progress,
-                    leave=False):
-        drafts.append(prepare_layer(raw, level=level, vintage=vintage, code_field=code_field,
-                                    name_field=name_field, file_vintage=file_vintage,
-                                    several_layers=len(layers) > 1, path=path))
+    # One clock and at most one repair process for the whole file.
+    with validation.GeometryChecks() as checks:
+        for raw in tqdm(layers, desc=f"Preparing {path.name}", unit="layer", disable=not progress,
+                        leave=False):
+            drafts.append(prepare_layer(raw, level=level, vintage=vintage, code_field=code_field,
+                                        name_field=name_field, file_vintage=file_vintage,
+                                        several_layers=len(layers) > 1, path=path, checks=checks))
     seen = Counter((d.level, d.vintage) for d in drafts)
     clashes = [f"{lvl} {vin}" for (lvl, vin), n in seen.items() if n > 1]
     if clashes:

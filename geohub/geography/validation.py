@@ -3,14 +3,17 @@ feature or cell from taking the maps down (issue 16).
 
 - Geometry: a polygon level holds only polygonal, non-empty geometry (checked after repair); a
   point set (centroids) only points; 2D only (Z/M dropped, with a note); at most
-  ``GEOHUB_IMPORT_MAX_VERTICES`` vertices per feature, and repairs within
-  ``GEOHUB_IMPORT_SECONDS`` in all. Refusals name the feature.
+  ``GEOHUB_IMPORT_MAX_VERTICES`` vertices per feature; checks and repairs within
+  ``GEOHUB_IMPORT_SECONDS`` in all, each repair within ``GEOHUB_IMPORT_REPAIR_MB`` of memory
+  (``GeometryChecks``: a GEOS repair cannot be interrupted, so it runs in a child process that
+  is killed). Refusals name the feature.
 - Years (``start``/``end``, vintages) lie within 1900-2100.
 - Text: names, titles, units and sources have length limits; indicator ids are slugs.
 - Messages quote a refused value at most 80 characters long.
 
 Limits come from the environment (the settings of the same names), so tests scale them down.
-Pure: frames in, frames or InputError out.
+Frames in, frames or InputError out (the only side effect: the repair process, which never
+outlives a ``GeometryChecks``).
 """
 from __future__ import annotations
 
@@ -23,6 +26,8 @@ import pandas as pd
 import shapely
 
 from geohub.errors import InputError
+from geohub.io.geometry import repair
+from geohub.io.repair_process import RepairProcess, RepairStopped
 
 YEARS = (1900, 2100)
 TEXT_LIMITS = {"name": 200, "title": 200, "unit": 40, "source": 500, "licence": 200, "code": 32}
@@ -31,6 +36,7 @@ POLYGONAL = ("Polygon", "MultiPolygon")
 POINTS = ("Point", "MultiPoint")
 DEFAULT_MAX_VERTICES = 2_000_000
 DEFAULT_SECONDS = 300.0
+DEFAULT_REPAIR_MB = 2048.0
 
 
 def quote(value, limit: int = 80) -> str:
@@ -122,27 +128,131 @@ def check_vertices(layer: str, geoms: np.ndarray, codes) -> None:
                          "GEOHUB_IMPORT_MAX_VERTICES.")
 
 
-def repair_within_budget(layer: str, geoms: np.ndarray, codes, repair_one) -> tuple[np.ndarray, int]:
-    """Repair invalid geometries one at a time with ``repair_one``, refusing the import (naming
-    the feature) when the time budget GEOHUB_IMPORT_SECONDS runs out or GEOS fails."""
-    budget = limit("GEOHUB_IMPORT_SECONDS", DEFAULT_SECONDS)
-    invalid = np.flatnonzero(~shapely.is_valid(geoms))
-    if not len(invalid):
-        return geoms, 0
-    out = geoms.copy()
-    started = time.monotonic()
-    for i in invalid:
+# Above this many vertices a feature is checked (is_valid) in the repair process too: GEOS's
+# check is quadratic in the worst case (a star polygon of 20,000 vertices takes 0.4 s, of 200,000
+# 45 s), so below it one check costs at most about 0.1 s, and these run here in chunks of
+# CHUNK_VERTICES with the clock read between chunks.
+IN_PROCESS_VERTICES = 10_000
+CHUNK_VERTICES = 200_000
+# Repairs are superlinear far sooner (a 256-point star takes 1-3 s, 2,000 points of one segment
+# walked back and forth 4 s and 460 MB), but up to 64 vertices the worst we found (every star
+# polygon of 63-65 points) takes 0.09 s and a few MB: those repair here, with the clock read
+# before each one, and save the child's start (real files' few invalid areas are often tiny).
+IN_PROCESS_REPAIR_VERTICES = 64
+
+
+class GeometryChecks:
+    """The geometry checks and repairs of one import, on one clock: at most GEOHUB_IMPORT_SECONDS
+    spent in them in all, and at most GEOHUB_IMPORT_REPAIR_MB of memory for one repair.
+
+    Small geometries are checked here, and the tiniest repaired here; big ones, and every other
+    repair (GEOS's ``make_valid`` can take minutes and gigabytes on a polygon of a few hundred
+    vertices), go to one child process (``geohub.io.repair_process``) that is started only when
+    needed, reused for the rest of the import, and killed when the budget runs out. Use it as a
+    context manager.
+    """
+
+    def __init__(self):
+        self.seconds = limit("GEOHUB_IMPORT_SECONDS", DEFAULT_SECONDS)
+        self.memory_mb = limit("GEOHUB_IMPORT_REPAIR_MB", DEFAULT_REPAIR_MB)
+        self.spent = 0.0
+        self.process = RepairProcess(self.memory_mb)
+
+    def __enter__(self) -> GeometryChecks:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.process.close()
+
+    def repaired(self, layer: str, geoms: np.ndarray, codes) -> tuple[np.ndarray, dict[int, str]]:
+        """``geoms`` with the invalid ones repaired (``geohub.io.geometry.repair``), and GEOS's
+        reason for each repaired position. InputError naming the feature when the budget runs
+        out, the repair needs more memory than allowed, or GEOS fails."""
+        started = time.monotonic()
+        deadline = started + max(0.0, self.seconds - self.spent)
         try:
-            out[i] = repair_one(geoms[i])
-        except (shapely.errors.GEOSException, MemoryError) as exc:
-            raise InputError(f"{layer}: feature {quote(str(codes[i]), 40)} cannot be repaired "
-                             f"({quote(str(exc))}).", "Fix its geometry in the source file.") from exc
-        if time.monotonic() - started > budget:
-            raise InputError(f"{layer}: repairing invalid geometries took more than {budget:g} s "
-                             f"(stopped at feature {quote(str(codes[i]), 40)}).",
-                             "Fix the geometries in the source (e.g. with ogr2ogr -makevalid), or "
-                             "raise GEOHUB_IMPORT_SECONDS.")
-    return out, len(invalid)
+            return self._repaired(layer, np.asarray(geoms, dtype=object), np.asarray(codes), deadline)
+        finally:
+            self.spent += time.monotonic() - started
+
+    def _repaired(self, layer, geoms, codes, deadline):
+        counts = shapely.get_num_coordinates(geoms)
+        small = np.flatnonzero(counts <= IN_PROCESS_VERTICES)
+        invalid = np.zeros(len(geoms), dtype=bool)
+        chunks = np.cumsum(counts[small]) // CHUNK_VERTICES
+        for chunk in np.unique(chunks):
+            where = small[chunks == chunk]
+            if chunk and time.monotonic() > deadline:
+                raise self._over_time(layer, codes[where[0]], counts[where[0]])
+            invalid[where] = ~self._guarded(layer, codes[where], shapely.is_valid, geoms[where])
+        out, reasons = geoms.copy(), {}
+        for i in np.flatnonzero(invalid & (counts <= IN_PROCESS_REPAIR_VERTICES)):
+            if time.monotonic() > deadline:
+                raise self._over_time(layer, codes[i], counts[i])
+            try:
+                out[i], reasons[int(i)] = repair(geoms[i]), shapely.is_valid_reason(geoms[i])
+            except shapely.errors.GEOSException as exc:
+                raise geos_refusal(layer, codes[i], exc) from exc
+        todo = np.flatnonzero((invalid & (counts > IN_PROCESS_REPAIR_VERTICES))
+                              | (counts > IN_PROCESS_VERTICES))
+        try:
+            results = self.process.fix(geoms[todo], deadline)
+        except RepairStopped as stop:
+            raise self._refusal(layer, stop, codes[todo[stop.index]], counts[todo[stop.index]]) from None
+        for i, (fixed, reason) in zip(todo, results):
+            if reason is not None:
+                out[i], reasons[int(i)] = fixed, reason
+        return out, reasons
+
+    @staticmethod
+    def _guarded(layer, codes, function, geoms):
+        """``function(geoms)``; a GEOSException becomes an InputError naming the feature."""
+        try:
+            return function(geoms)
+        except shapely.errors.GEOSException:
+            for code, geom in zip(codes, geoms):
+                try:
+                    function(geom)
+                except shapely.errors.GEOSException as exc:
+                    raise geos_refusal(layer, code, exc) from exc
+            raise
+
+    def _over_time(self, layer, code, vertices) -> InputError:
+        return InputError(f"{layer}: checking and repairing geometries took more than "
+                          f"{self.seconds:g} s (stopped at feature {quote(str(code), 40)}, "
+                          f"{int(vertices):,} vertices).",
+                          "Simplify that geometry or check its topology in the source (e.g. a "
+                          "TopoJSON arc used many times, rings crossing themselves; ogr2ogr "
+                          "-makevalid repairs them), or raise GEOHUB_IMPORT_SECONDS.")
+
+    def _refusal(self, layer, stop: RepairStopped, code, vertices) -> InputError:
+        if stop.why == "seconds":
+            return self._over_time(layer, code, vertices)
+        feature = f"feature {quote(str(code), 40)} ({int(vertices):,} vertices)"
+        if stop.why == "memory":
+            return InputError(f"{layer}: repairing {feature} needed more than the "
+                              f"{self.memory_mb:,g} MB of memory allowed.",
+                              "Its rings probably overlap themselves many times: simplify the "
+                              "geometry or check its topology in the source (ogr2ogr -makevalid), "
+                              "or raise GEOHUB_IMPORT_REPAIR_MB.")
+        if stop.why == "geos":
+            return geos_refusal(layer, code, stop.detail)
+        return InputError(f"{layer}: the process repairing {feature} ended unexpectedly "
+                          f"({quote(stop.detail)}).",
+                          "It may have run out of memory: simplify the geometry or check its "
+                          "topology in the source, or lower GEOHUB_IMPORT_REPAIR_MB below the "
+                          "memory the machine has free.")
+
+
+def geos_refusal(layer: str, code, error) -> InputError:
+    """The InputError for a geometry GEOS cannot process, naming the feature."""
+    return InputError(f"{layer}: feature {quote(str(code), 40)} has a geometry GEOS cannot process "
+                      f"({quote(str(error))}).",
+                      "Fix its geometry in the source file (e.g. QGIS's Fix geometries, or "
+                      "ogr2ogr -makevalid).")
 
 
 @dataclass

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import geopandas as gpd
 import pyogrio
+import pyogrio.raw
+import shapely
 from pyproj import CRS
 
 from geohub.errors import InputError, NotFound, UnsupportedFormat
@@ -99,6 +101,30 @@ def _read(source: str, layer: str | None, fmt: str) -> gpd.GeoDataFrame:
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
         raise InputError(f"Could not read {Path(source).name} as {fmt}: {exc}.",
                          f"Check the file is a complete {fmt}; supported formats: {SUPPORTED}.") from exc
+    except shapely.errors.GEOSException as exc:
+        raise _unreadable_geometry(source, layer, exc) from exc
+
+
+def _unreadable_geometry(source: str, layer: str | None, error) -> InputError:
+    """The InputError for a geometry GEOS cannot even build (an unclosed ring, a ring of two
+    points), naming the first such feature by its number and code field (ONS's ...CD)."""
+    meta, _, wkbs, values = pyogrio.raw.read(source, layer=layer)
+    fields = list(meta["fields"])
+    named = next((i for i, f in enumerate(fields) if str(f).upper().endswith("CD")), 0 if fields else None)
+    for number, wkb in enumerate(wkbs, start=1):
+        try:
+            shapely.from_wkb(wkb)
+        except shapely.errors.GEOSException as exc:
+            error = exc
+            code = f" ({fields[named]} {str(values[named][number - 1])[:40]!r})" if named is not None else ""
+            break
+    else:
+        number, code = None, ""
+    where = f"feature {number}{code}" if number else "a feature"
+    text = str(error) if len(str(error)) <= 80 else str(error)[:79] + "…"
+    return InputError(f"{Path(source).name}: {where} has a geometry GEOS cannot read ({text}).",
+                      "Fix it in the source file (e.g. QGIS's Fix geometries, or ogr2ogr -makevalid): "
+                      "every ring needs at least four points, the last one equal to the first.")
 
 
 def _layers_of_json(path: Path, data: dict, layer: str | None,

@@ -17,6 +17,12 @@ def polygonal(geom):
     return shapely.MultiPolygon(polys) if polys else geom
 
 
+def repair(geom):
+    """An invalid boundary made GEOS-valid the way imports do it: make_valid's "structure" method
+    (rings read as outer shells and holes), collapsed parts dropped, polygons kept polygonal."""
+    return polygonal(shapely.make_valid(geom, method="structure", keep_collapsed=False))
+
+
 def valid_on_grid(geoms, snap: Callable[[np.ndarray], np.ndarray], attempts: int = 3) -> np.ndarray:
     """``snap(geoms)`` (coordinates put on a grid), with each geometry the grid made invalid
     repaired (make_valid, polygons kept) and snapped again, up to ``attempts`` times. Any still
