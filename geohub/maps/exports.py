@@ -188,16 +188,22 @@ def to_html(data: MapData, link: str | None = None,
 
 def export(data: MapData, fmt: str, options: PrintOptions | None = None, *, link: str | None = None,
            topology=None, context: MapContext | None = None,
-           precision: int = DEFAULT_PRECISION) -> Export:
+           precision: int = DEFAULT_PRECISION, in_child: bool = False) -> Export:
     """The map in ``fmt``; InputError for a format geohub does not export. ``context`` (from
     maps.context.map_context) is the country drawn around print maps; ``precision`` the decimals
-    of GeoJSON coordinates."""
+    of GeoJSON coordinates. ``in_child``: draw PNG, SVG and PDF in this process's low-priority
+    drawing process (maps/render_process.py: what a server does, so drawing never holds its GIL),
+    not in the calling thread; the bytes are the same."""
     if fmt not in MIMETYPES:
         raise InputError(f"geohub does not export {fmt!r}.", f"Formats: {', '.join(FORMATS)}.")
     if fmt in ("png", "svg", "pdf"):
         from geohub.maps import static_render
         options = options or static_render.PrintOptions()
-        body = static_render.render(data, fmt, options, context)
+        if in_child:
+            from geohub.maps.render_process import render_in_child
+            body = render_in_child(data, fmt, options, context)
+        else:
+            body = static_render.render(data, fmt, options, context)
     elif fmt == "html":
         body = to_html(data, link, topology)
     elif fmt == "csv":

@@ -61,7 +61,8 @@ def export_map(indicator, fmt):
             level=data.level, vintage=data.vintage, period=data.period))
         artifact = cached("export", params, f".{fmt}",
                           lambda: export(data, fmt, options, link=link, topology=_topology,
-                                         context=context, precision=precision).body)
+                                         context=context, precision=precision,
+                                         in_child=True).body)
         return artifact, export_filename(data, fmt, options)
     # Made again if its file went (a pruned cache folder), as cached() does for its own entries.
     artifact, filename = app_cache().get(("export", params), make,

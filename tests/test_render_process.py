@@ -1,0 +1,93 @@
+"""Print maps drawn in the low-priority drawing process (geohub/maps/render_process.py): the same
+bytes as drawn in-process, errors raised as their own classes, a killed child reported clearly
+and replaced, and the web exports drawn there."""
+import os
+import re
+import threading
+from pathlib import Path
+
+import pytest
+
+from geohub.errors import InputError
+from geohub.maps import render_process
+from geohub.maps.render_process import NICENESS, RenderFailed, render_in_child, run_in_child
+from geohub.maps.static_render import PrintOptions, render
+
+
+@pytest.fixture(scope="module")
+def lep_map(web_template):
+    from geohub.maps.model import MapBuilder, MapRequest
+    from geohub.store import open_store
+    with open_store(web_template) as store:
+        yield MapBuilder(store).build(MapRequest("pop", level="lep"))
+    render_process.shutdown()
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _undated(body: bytes) -> bytes:
+    """A PDF without its creation time (matplotlib writes the current second)."""
+    return re.sub(rb"/CreationDate \(D:[0-9Z+\-']+\)", b"", body)
+
+
+def test_the_child_draws_the_same_bytes(lep_map):
+    for fmt, options in (("png", PrintOptions("screen", 72)), ("svg", PrintOptions("a4-portrait")),
+                         ("pdf", PrintOptions("a4-landscape"))):
+        drawn = render_in_child(lep_map, fmt, options)
+        assert _undated(drawn) == _undated(render(lep_map, fmt, options)), fmt
+        assert drawn[:4] in (b"\x89PNG", b"<?xm", b"%PDF"), fmt
+
+
+def test_the_child_runs_below_the_server_in_priority(lep_map):
+    render_process.shutdown()                 # a fresh child (an old one may be being recycled)
+    render_process.start()
+    (child,) = render_process.child_pids()
+    assert os.getpriority(os.PRIO_PROCESS, child) == min(os.nice(0) + NICENESS, 19)
+    assert child != os.getpid()
+
+
+def test_an_input_error_in_the_child_arrives_as_itself(lep_map):
+    with pytest.raises(InputError) as raised:
+        run_in_child(PrintOptions.from_args, {"dpi": "lots"})
+    assert raised.value.message == "dpi='lots' is not a number."
+    assert raised.value.hint == "Use e.g. dpi=150 or dpi=300." and raised.value.status == 400
+
+
+def test_a_child_killed_mid_render_gives_a_clear_error_and_the_next_render_works(lep_map):
+    render_process.shutdown()                 # a fresh child: only this render's CPU time counts
+    render_process.start()
+    (child,) = render_process.child_pids()
+    outcome = {}
+
+    def draw():                               # several seconds of drawing at 600 dpi
+        try:
+            outcome["bytes"] = render_in_child(lep_map, "png", PrintOptions("a4-landscape", 600))
+        except Exception as exc:              # noqa: BLE001 - the test looks at what it was
+            outcome["error"] = exc
+    thread = threading.Thread(target=draw)
+    thread.start()
+    while _cpu_seconds(child) < 0.3:          # drawing, not yet finished
+        assert thread.is_alive(), outcome
+        threading.Event().wait(0.02)
+    os.kill(child, 9)
+    thread.join(60)
+    error = outcome.get("error")
+    assert isinstance(error, RenderFailed), outcome
+    assert error.status == 503 and "drawing process stopped" in error.message and error.hint
+    assert render_process.child_pids() == []  # the broken pool is gone ...
+    small = PrintOptions("screen", 72)
+    assert render_in_child(lep_map, "png", small) == render(lep_map, "png", small)   # ... and replaced
+    assert render_process.child_pids() and child not in render_process.child_pids()
+
+
+def test_web_exports_are_drawn_in_the_child(web_template, tmp_path):
+    from geohub import create_app
+    render_process.shutdown()
+    app = create_app({"GEOHUB_STORE": str(web_template), "GEOHUB_DATABASE_URL": "",
+                      "GEOHUB_CACHE_DIR": str(tmp_path)})
+    response = app.test_client().get("/maps/pop.png?level=lep&palette=Greens&dpi=96")
+    assert response.status_code == 200 and response.data[:4] == b"\x89PNG"
+    assert render_process.child_pids(), "the export was drawn in the request's thread"
