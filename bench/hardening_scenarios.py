@@ -223,6 +223,7 @@ def slowloris(env: dict, folder: Path, clients: int, duration: float, url_mix) -
             s.close()
         summary = probe.summary()
         summary.pop("workers_rss_mb_max")
+        summary.pop("workers_alone_rss_mb_max")
         out = {"scenario": "slowloris", "setup": "deploy/serve-production (nginx -> gunicorn gthread "
                f"-w {env.get('GEOHUB_WORKERS', '3')} --threads {env['GEOHUB_THREADS']})",
                "dripping_connections": 10, "dripping_reconnects": reconnects[0],
