@@ -1,5 +1,5 @@
-"""Print maps drawn in a child process: one long-lived, low-priority drawing process per server
-process, recycled every few renders. No Flask.
+"""Print maps drawn in a child process: one low-priority drawing process per server process, a
+fresh one for every render. No Flask.
 
 Why: drawing a page (matplotlib's Agg, then PNG encoding) is 0.5-10 s of CPU, most of it in C++
 code that holds the GIL. In a threaded server worker that stalls every other request of the worker
@@ -7,8 +7,8 @@ code that holds the GIL. In a threaded server worker that stalls every other req
 cores the health probe also waits for a core. Drawn in a child process instead, the request thread
 waits on a pipe without holding the GIL; the child runs at a lower CPU priority (``NICENESS``), so
 when cores are short the kernel runs the serving processes first; and the child's memory goes back
-to the system when it is recycled (every ``RENDERS_PER_CHILD`` renders), however much a 600 dpi
-page took.
+to the system when it exits after its render (``RENDERS_PER_CHILD``), however much a 600 dpi page
+took (about 300 MB at A4).
 
 The children are forked from a forkserver that has imported the drawing stack once (a fresh child
 is ready in milliseconds, with nothing inherited from a threaded parent). The map (``MapData``) and
@@ -39,9 +39,11 @@ log = logging.getLogger(__name__)
 # Nice 10 against the server's 0: the kernel's CFS weights are 110 to 1024, so a busy server process
 # gets about nine tenths of a shared core and the drawing the rest (it still gets every idle cycle).
 NICENESS = 10
-# A child returns the memory of its renders to the system when it exits. Forking a new one from
-# the forkserver costs a few milliseconds; the first text it draws loads its fonts (~50 ms).
-RENDERS_PER_CHILD = 4
+# A child returns the memory of its renders to the system when it exits, and a child that drew
+# one 600 dpi page keeps ~100 MB of heap after it: one render each. Its successor is forked from
+# the forkserver while the server sends the file, ready before the next render (no measurable
+# cost: a 96 dpi screen map took the same time in fresh and in reused children).
+RENDERS_PER_CHILD = 1
 # Imported once by the forkserver, so every child starts with them: what unpickling a MapData and
 # drawing it needs.
 PRELOAD = ["geohub.maps.render_process", "geohub.maps.static_render", "geohub.maps.model",
@@ -86,6 +88,10 @@ class _Pool:
             executor, self._executor = self._executor, None
         if executor is not None and self._pid == os.getpid():
             executor.shutdown(wait=True, cancel_futures=True)
+
+    def started(self) -> bool:
+        with self._lock:
+            return self._executor is not None and self._pid == os.getpid()
 
     def child_pids(self) -> list[int]:
         with self._lock:
@@ -138,8 +144,14 @@ def start() -> None:
 
 
 def child_pids() -> list[int]:
-    """The process ids of this process's drawing children (none before the first render)."""
+    """The process ids of this process's drawing children (none before the first render; for a
+    moment none after each render, while the next child starts)."""
     return _POOL.child_pids()
+
+
+def started() -> bool:
+    """Whether this process has drawn in a child (or started one) since the last ``shutdown()``."""
+    return _POOL.started()
 
 
 def shutdown() -> None:
