@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from geohub.errors import InputError
+from geohub.errors import Busy, InputError
 from geohub.maps import render_process
 from geohub.maps.render_process import NICENESS, RenderFailed, render_in_child, run_in_child
 from geohub.maps.static_render import PrintOptions, render
@@ -72,7 +72,8 @@ def test_a_child_killed_mid_render_gives_a_clear_error_and_the_next_render_works
     thread.join(60)
     error = outcome.get("error")
     assert isinstance(error, RenderFailed), outcome
-    assert error.status == 503 and "drawing process stopped" in error.message and error.hint
+    assert isinstance(error, Busy) and error.status == 503 and error.retry_after   # 503, Retry-After
+    assert "drawing process stopped" in error.message and error.hint
     assert not render_process.started()       # the broken pool is gone ...
     small = PrintOptions("screen", 72)
     assert render_in_child(lep_map, "png", small) == render(lep_map, "png", small)   # ... and replaced

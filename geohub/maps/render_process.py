@@ -27,7 +27,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING
 
-from geohub.errors import GeohubError
+from geohub.errors import Busy
 
 if TYPE_CHECKING:
     from geohub.maps.context import MapContext
@@ -50,11 +50,9 @@ PRELOAD = ["geohub.maps.render_process", "geohub.maps.static_render", "geohub.ma
            "geohub.maps.context", "geopandas"]
 
 
-class RenderFailed(GeohubError):
-    """The drawing process ended before the map was finished (killed, or out of memory)."""
-
-    status = 503
-    retry_after = 5
+class RenderFailed(Busy):
+    """The drawing process ended before the map was finished (killed, or out of memory): 503 with
+    Retry-After, as for a busy server; the next render gets a new process."""
 
 
 class _Pool:
