@@ -225,7 +225,8 @@ def slowloris(env: dict, folder: Path, clients: int, duration: float, url_mix) -
         summary.pop("workers_rss_mb_max")
         summary.pop("workers_alone_rss_mb_max")
         out = {"scenario": "slowloris", "setup": "deploy/serve-production (nginx -> gunicorn gthread "
-               f"-w {env.get('GEOHUB_WORKERS', '3')} --threads {env['GEOHUB_THREADS']})",
+               f"-w {env.get('GEOHUB_WORKERS', '3')} --threads {env['GEOHUB_THREADS']} "
+               f"--worker-connections {env['GEOHUB_THREADS']})",
                "dripping_connections": 10, "dripping_reconnects": reconnects[0],
                "normal_clients": clients, "seconds": duration, **counts, **summary}
         out["passed"] = counts["failed"] == 0 and summary["health_failures"] == 0
