@@ -88,3 +88,39 @@ def test_web_exports_are_drawn_in_the_child(web_template, tmp_path):
     response = app.test_client().get("/maps/pop.png?level=lep&palette=Greens&dpi=96")
     assert response.status_code == 200 and response.data[:4] == b"\x89PNG"
     assert render_process.started(), "the export was drawn in the request's thread"
+
+
+def _running(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] not in "ZX"
+    except OSError:
+        return False
+
+
+def test_the_drawing_processes_end_when_their_server_is_killed():
+    """A server killed without its exit handlers (SIGKILL; SIGTERM to ``geohub serve``) leaves no
+    drawing child nor forkserver behind."""
+    import subprocess
+    import sys
+    server = subprocess.Popen(
+        [sys.executable, "-c", "import os, sys\n"
+         "from geohub.maps.render_process import run_in_child\n"
+         "print(run_in_child(os.getppid), flush=True)\n"   # the forkserver, the children's parent
+         "run_in_child(os.getpid)\n"                        # and a waiting child is forked after it
+         "sys.stdin.read()\n"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        forkserver = int(server.stdout.readline())
+        assert _running(forkserver)
+        children = [int(p) for p in Path(f"/proc/{forkserver}/task/{forkserver}/children").read_text().split()]
+        assert children, "no drawing child waiting for work"
+    finally:
+        server.kill()
+        server.wait(30)
+    left = [pid for pid in (forkserver, *children)]
+    for _ in range(500):                      # ends within moments; fail after ~10 s
+        left = [pid for pid in left if _running(pid)]
+        if not left:
+            break
+        threading.Event().wait(0.02)
+    assert not left, f"processes left behind by a killed server: {left}"

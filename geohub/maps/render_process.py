@@ -69,7 +69,7 @@ class _Pool:
                 context = multiprocessing.get_context("forkserver")
                 context.set_forkserver_preload(PRELOAD)
                 self._executor = ProcessPoolExecutor(max_workers=1, mp_context=context,
-                                                     initializer=_lower_priority,
+                                                     initializer=_child_setup,
                                                      max_tasks_per_child=RENDERS_PER_CHILD)
                 self._pid = os.getpid()
             return self._executor
@@ -100,9 +100,21 @@ class _Pool:
 _POOL = _Pool()
 
 
-def _lower_priority() -> None:
-    """Run in each new child: below the serving processes in the kernel's eyes."""
+def _child_setup() -> None:
+    """Run in each new child: below the serving processes in the kernel's eyes, and gone when
+    the server process is. A child waits for work on a pipe it also holds the writing end of, so
+    it would outlive a server killed without its exit handlers (SIGKILL, the OOM killer, a plain
+    SIGTERM to ``geohub serve``) and keep the forkserver alive with it."""
     os.nice(NICENESS)
+    server = multiprocessing.parent_process()   # the server process, not the forkserver
+    if server is not None:
+        threading.Thread(target=_exit_with, args=(server,), daemon=True,
+                         name="geohub-exit-with-server").start()
+
+
+def _exit_with(server) -> None:
+    server.join()   # returns when the server process has ended
+    os._exit(1)
 
 
 def run_in_child(fn, *args):
