@@ -43,12 +43,14 @@ def _get(port: int, path: str, host: str | None = None, timeout: float = 120) ->
 
 
 class Probe(threading.Thread):
-    """Asks /api/health every ``every`` seconds, and samples the workers' memory."""
+    """Asks /api/health every ``every`` seconds, and samples the server's memory: ``server_pids``
+    (the workers and the processes under them) and, apart, ``worker_pids`` alone."""
 
-    def __init__(self, port: int, worker_pids, rss, every: float = 0.25):
+    def __init__(self, port: int, server_pids, rss, every: float = 0.25, worker_pids=None):
         super().__init__(daemon=True)
-        self.port, self.worker_pids, self.rss, self.every = port, worker_pids, rss, every
-        self.latencies, self.failures, self.memory = [], 0, []
+        self.port, self.server_pids, self.rss, self.every = port, server_pids, rss, every
+        self.worker_pids = worker_pids or server_pids
+        self.latencies, self.failures, self.memory, self.worker_memory = [], 0, [], []
         self.stop = threading.Event()
 
     def run(self):
@@ -59,7 +61,8 @@ class Probe(threading.Thread):
                 self.failures += status != 200
             except OSError:
                 self.failures += 1
-            self.memory.append(sum(self.rss(p) or 0 for p in self.worker_pids()))
+            self.memory.append(sum(self.rss(p) or 0 for p in self.server_pids()))
+            self.worker_memory.append(sum(self.rss(p) or 0 for p in self.worker_pids()))
             self.stop.wait(self.every)
 
     def summary(self) -> dict:
@@ -68,7 +71,8 @@ class Probe(threading.Thread):
                 "health_p50_ms": round(statistics.median(lat) * 1000, 1),
                 "health_p99_ms": round(lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000, 1),
                 "health_max_ms": round(lat[-1] * 1000, 1),
-                "workers_rss_mb_max": round(max(self.memory or [0]), 1)}
+                "workers_rss_mb_max": round(max(self.memory or [0]), 1),
+                "workers_alone_rss_mb_max": round(max(self.worker_memory or [0]), 1)}
 
 
 def _clients(n: int, duration: float, urls, port: int) -> dict:
@@ -102,9 +106,10 @@ def _folder(cache: Path) -> dict:
 
 
 def _measured(server, clients: int, duration: float, urls, rss) -> tuple[float, dict, "Probe"]:
-    """(workers' idle RSS in MB, the clients' counts, the stopped probe) of one load run."""
-    idle = sum(rss(p) or 0 for p in server.workers_pids())
-    probe = Probe(server.port, server.workers_pids, rss)
+    """(workers' idle RSS in MB, the clients' counts, the stopped probe) of one load run. The
+    workers' memory counts the processes under them (their drawing processes)."""
+    idle = sum(rss(p) or 0 for p in server.server_pids())
+    probe = Probe(server.port, server.server_pids, rss, worker_pids=server.workers_pids)
     probe.start()
     counts = _clients(clients, duration, urls, server.port)
     probe.stop.set()
@@ -151,10 +156,13 @@ def distinct_dpi(server, cache: Path, clients: int, duration: float, rss) -> dic
             yield "/api/health", None
     _get(port, "/maps/pop.png?level=lad&vintage=2021&period=2020&palette=PRGn&dpi=96")
     time.sleep(1)
+    alone_idle = sum(rss(p) or 0 for p in server.workers_pids())
+    drawing = len(server.server_pids()) - len(server.workers_pids())
     idle, counts, probe = _measured(server, clients, duration, urls(), rss)
     summary = probe.summary()
     out = {"scenario": "distinct-dpi", "clients": clients, "seconds": duration, **counts,
-           "workers_rss_mb_idle": round(idle, 1), **summary,
+           "workers_rss_mb_idle": round(idle, 1), "workers_alone_rss_mb_idle": round(alone_idle, 1),
+           "processes_under_workers_idle": drawing, **summary,
            "rss_ratio": round(summary["workers_rss_mb_max"] / idle, 2) if idle else None,
            "cache_folder": _folder(cache)}
     out["passed"] = (counts["failed"] == 0 and out["rss_ratio"] is not None and out["rss_ratio"] <= 1.5
@@ -215,8 +223,10 @@ def slowloris(env: dict, folder: Path, clients: int, duration: float, url_mix) -
             s.close()
         summary = probe.summary()
         summary.pop("workers_rss_mb_max")
+        summary.pop("workers_alone_rss_mb_max")
         out = {"scenario": "slowloris", "setup": "deploy/serve-production (nginx -> gunicorn gthread "
-               f"-w {env.get('GEOHUB_WORKERS', '3')} --threads {env['GEOHUB_THREADS']})",
+               f"-w {env.get('GEOHUB_WORKERS', '3')} --threads {env['GEOHUB_THREADS']} "
+               f"--worker-connections {env['GEOHUB_THREADS']})",
                "dripping_connections": 10, "dripping_reconnects": reconnects[0],
                "normal_clients": clients, "seconds": duration, **counts, **summary}
         out["passed"] = counts["failed"] == 0 and summary["health_failures"] == 0

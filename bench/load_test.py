@@ -244,14 +244,19 @@ def machine_cpu() -> tuple[float, float, float]:
 class Gunicorn:
     """``gunicorn -w W --threads T -b 127.0.0.1:PORT wsgi:app`` in the repository, with ``env``."""
 
-    def __init__(self, env: dict, workers: int, threads: int, worker_class: str, folder: Path):
+    def __init__(self, env: dict, workers: int, threads: int, worker_class: str, folder: Path,
+                 production: bool = False):
         self.port = free_port()
         self.workers, self.threads = workers, threads
         self.log = folder / "gunicorn.log"
         conf = folder / "gunicorn_conf.py"
         conf.write_text(GUNICORN_CONF)
+        # production: as deploy/serve-production runs gunicorn, a worker takes no more connections
+        # than it has threads (clients here, like nginx there, use a connection per request).
+        limit = ["--worker-connections", str(threads)] if production else []
         self.args = [str(GUNICORN), "-c", str(conf), "-k", worker_class, "-w", str(workers),
-                     "--threads", str(threads), "-b", f"127.0.0.1:{self.port}", "--no-control-socket", "wsgi:app"]
+                     "--threads", str(threads), *limit, "-b", f"127.0.0.1:{self.port}",
+                     "--no-control-socket", "wsgi:app"]
         self.env = env
         self.proc = None
 
@@ -289,6 +294,23 @@ class Gunicorn:
 
     def workers_pids(self) -> list[int]:
         return children(self.proc.pid)
+
+    def server_pids(self) -> list[int]:
+        """The workers and every process under them (each worker's drawing processes,
+        geohub/maps/render_process.py): the memory the server takes."""
+        parents = {}   # one pass over /proc, not one per process
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                except (OSError, ValueError, IndexError):
+                    continue
+        out, todo = [], [pid for pid, parent in parents.items() if parent == self.proc.pid]
+        while todo:
+            pid = todo.pop()
+            out.append(pid)
+            todo.extend(p for p, parent in parents.items() if parent == pid)
+        return sorted(out)
 
     def stop(self, timeout: float = 40) -> dict:
         """SIGTERM (gunicorn's graceful shutdown), SIGKILL only if it has not ended in time."""
@@ -533,7 +555,8 @@ def run_scenario(args) -> dict:
         else:
             server_dir = folder / "server"
             server_dir.mkdir()
-            server = Gunicorn(env, args.workers, args.threads, args.worker_class, server_dir)
+            server = Gunicorn(env, args.workers, args.threads, args.worker_class, server_dir,
+                              production=True)
             server.start()
             try:
                 fn = hs.distinct_params if args.scenario == "distinct-params" else hs.distinct_dpi

@@ -55,7 +55,7 @@ SETTINGS: tuple[Setting, ...] = (
             "ones are dropped beyond it."),
     Setting("GEOHUB_RENDER_CONCURRENCY", "2",
             "Most map renders (cache misses) one worker runs at once; others wait briefly, then get "
-            "503 with Retry-After."),
+            "503 with Retry-After. Image exports are drawn in a low-priority child process."),
     Setting("GEOHUB_RENDER_WAIT", "5",
             "Seconds a render waits for a free slot before the 503."),
     Setting("GEOHUB_IMPORT_MAX_VERTICES", "2000000",

@@ -35,6 +35,9 @@ class RenderInputs:
     topology: Callable[[str, int], bytes] | None = None
     context: MapContext | None = None
     precision: int | None = None   # None: geohub.io.geojson.DEFAULT_PRECISION
+    # Draw images in this process's low-priority drawing process (maps/render_process.py: what a
+    # server does, so drawing never holds its GIL), not in the calling thread; same bytes.
+    in_child: bool = False
 
 
 @dataclass(frozen=True)
@@ -57,8 +60,11 @@ class Renderer:
 def _static(fmt: str) -> Callable[[MapData, RenderInputs], bytes]:
     def render(data: MapData, inputs: RenderInputs) -> bytes:
         from geohub.maps import static_render
-        return static_render.render(data, fmt, inputs.options or static_render.PrintOptions(),
-                                    inputs.context)
+        options = inputs.options or static_render.PrintOptions()
+        if inputs.in_child:
+            from geohub.maps.render_process import render_in_child
+            return render_in_child(data, fmt, options, inputs.context)
+        return static_render.render(data, fmt, options, inputs.context)
     render.__name__ = f"render_{fmt}"
     return render
 
@@ -142,14 +148,15 @@ def filename(data: MapData, fmt: str, options: PrintOptions | None = None) -> st
 
 def export(data: MapData, fmt: str, options: PrintOptions | None = None, *, link: str | None = None,
            topology=None, context: MapContext | None = None,
-           precision: int | None = None) -> Export:
+           precision: int | None = None, in_child: bool = False) -> Export:
     """The map in ``fmt``; InputError for a format geohub does not export. ``options`` are the
     print options of images (default: screen size); ``context`` (from maps.context.map_context)
     is the country drawn around print maps; ``precision`` the decimals of GeoJSON coordinates
-    (None: geohub.io.geojson.DEFAULT_PRECISION)."""
+    (None: geohub.io.geojson.DEFAULT_PRECISION); ``in_child``: draw images in the drawing process
+    (maps/render_process.py), as servers do."""
     shape = renderer(fmt)
     if shape.image and options is None:
         from geohub.maps.static_render import PrintOptions
         options = PrintOptions()
-    body = shape.render(data, RenderInputs(options, link, topology, context, precision))
+    body = shape.render(data, RenderInputs(options, link, topology, context, precision, in_child))
     return Export(body, shape.mimetype, filename(data, fmt, options))

@@ -375,14 +375,16 @@ def _svg_with_desc(svg: bytes, data: MapData) -> bytes:
 
 
 def _png(fig: Figure, options: PrintOptions, metadata: dict) -> bytes:
-    """The page as an RGB PNG (the page is opaque: no alpha channel to encode, a quarter less
-    data than matplotlib's RGBA), at zlib's fastest level (half the default's encoding time,
-    ~15% bigger), with the resolution and text metadata."""
+    """The page as a PNG encoded straight from the drawing's RGBA buffer (no copy), at zlib's
+    fastest level (half the default's encoding time, ~15% bigger), with the resolution and text
+    metadata. Not converted to RGB first: Pillow keeps RGB at 4 bytes a pixel, so the copy would
+    double the render's memory (+139 MB at A4 600 dpi) to save the opaque alpha channel, which
+    costs ~15% of the file and ~20% of the encoding time."""
     from PIL import Image, PngImagePlugin
     canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
     canvas.draw()
     image = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(),
-                             "raw", "RGBA", 0, 1).convert("RGB")
+                             "raw", "RGBA", 0, 1)
     info = PngImagePlugin.PngInfo()
     for key, value in metadata.items():
         info.add_itxt(key, value) if not value.isascii() else info.add_text(key, value)

@@ -16,12 +16,16 @@ from geohub.web.security import register_security_headers
 def warm_up() -> None:
     """Pay a server's one-off costs before it takes requests rather than on its first map: import
     mapclassify (scipy, scikit-learn and its numba kernels: seconds) and load the overlap engine's
-    compiled kernels. The CLI does not call it, so commands that draw no map stay quick."""
+    compiled kernels; start the drawing process that exports are drawn in (its imports: seconds).
+    The CLI does not call it, so commands that draw no map stay quick."""
     from geohub.maps.classify import load_mapclassify  # what classify() imports on first use
     load_mapclassify()
 
     from geohub.overlaps.areas import compile_kernels
     compile_kernels()
+
+    from geohub.maps import render_process
+    render_process.start()
 
 
 def create_app(config: Mapping | None = None) -> Flask:

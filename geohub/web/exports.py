@@ -54,7 +54,7 @@ def export_map(indicator, fmt):
             level=data.level, vintage=data.vintage, period=data.period))
         artifact = cached("export", params, f".{fmt}",
                           lambda: export(data, fmt, options, link=link, topology=_topology,
-                                         context=context, precision=precision).body)
+                                         context=context, precision=precision, in_child=True).body)
         return artifact, filename(data, fmt, options)
     # Made again if its file went (a pruned cache folder), as cached() does for its own entries.
     artifact, name = app_cache().get(("export", params), make,
