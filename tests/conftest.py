@@ -92,6 +92,28 @@ def loaded(geohub, store_path, tmp_path):
     return store_path.read_bytes()
 
 
+def refused(result, store_path, before, *fragments):
+    """Assert a CLI command was refused with an ``Error:`` line (no traceback) naming each of
+    ``fragments``, and left the store byte-for-byte as ``before``."""
+    assert result.exit_code == 1, result.output
+    assert result.output.startswith("Error:") and "Traceback" not in result.output, result.output
+    for fragment in fragments:
+        assert fragment in result.output, result.output
+    assert store_path.read_bytes() == before
+
+
+@pytest.fixture
+def small_store(geohub, store_path, tmp_path):
+    """A store of three hand-made LADs and one count indicator, ``jobs`` (1, 2, 3)."""
+    from factories import THREE_LADS, lonlat_boxes
+    assert geohub("import-boundaries", lonlat_boxes(tmp_path / "l.geojson", THREE_LADS)).exit_code == 0
+    values = tmp_path / "v.csv"
+    values.write_text("area_code,period,value\nE06000001,2020,1\nE06000002,2020,2\nE06000003,2020,3\n")
+    result = geohub("import-indicator", values, "--id", "jobs", "--title", "Jobs", "--unit", "jobs")
+    assert result.exit_code == 0, result.output
+    return store_path
+
+
 REAL_BOUNDARY_FILES = (
     "lad/LAD_Dec2021_UK_BUC.geojson",
     "multi/ons_uk_topojson_2014_2025.topojson",

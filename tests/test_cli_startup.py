@@ -10,7 +10,6 @@ import sys
 
 import pytest
 
-from factories import THREE_LADS, lonlat_boxes
 
 MAP_STACK = ("mapclassify", "folium", "matplotlib", "flask", "geohub.web", "geohub.maps.static_render")
 PROBE = """
@@ -32,16 +31,6 @@ def imported_by(store_path, tmp_path, *args) -> set[str]:
     report = json.loads(done.stderr.strip().splitlines()[-1])
     assert report["code"] in (0, None), done.stdout + done.stderr
     return set(report["modules"])
-
-
-@pytest.fixture
-def small_store(geohub, store_path, tmp_path):
-    assert geohub("import-boundaries", lonlat_boxes(tmp_path / "l.geojson", THREE_LADS)).exit_code == 0
-    values = tmp_path / "v.csv"
-    values.write_text("area_code,period,value\nE06000001,2020,1\nE06000002,2020,2\nE06000003,2020,3\n")
-    result = geohub("import-indicator", values, "--id", "jobs", "--title", "Jobs", "--unit", "jobs")
-    assert result.exit_code == 0, result.output
-    return store_path
 
 
 @pytest.mark.parametrize("args", [("--help",), ("info",), ("areas", "lad"), ("indicators",)])

@@ -27,7 +27,6 @@ def test_adding_a_level_is_one_entry_in_levels(tmp_path):
     found = run_edited({"geohub.geography.levels": [(LEVELS_ANCHOR, NEW_LEVEL)]}, f"""
         import json, re
         import pandas as pd
-        from click.testing import CliRunner
         from geohub.cli import cli
         from geohub.geography.conventions import detect_fields, vintage_from_filename
         from geohub.geography.levels import level_for_code
@@ -38,12 +37,6 @@ def test_adding_a_level_is_one_entry_in_levels(tmp_path):
 
         fields = detect_fields(pd.DataFrame({{"ICB23CD": ["E54000050"], "ICB23NM": ["x"]}}))
         lookup = read_lookup({str(tmp_path / "lookup.csv")!r})
-        runner, env = CliRunner(), {{"GEOHUB_STORE": {str(tmp_path / "store.gpkg")!r},
-                                     "GEOHUB_DATABASE_URL": "", "GEOHUB_CACHE_DIR": {str(tmp_path / "c")!r}}}
-        def geohub(*args):
-            result = runner.invoke(cli, list(args), env=env, catch_exceptions=False)
-            assert result.exit_code == 0, result.output
-            return result.output
         geohub("import-boundaries", {str(lads)!r})
         imported = geohub("import-boundaries", {str(icb)!r})
         geohub("import-indicator", {str(tmp_path / "jobs.csv")!r}, "--id", "jobs", "--title", "Jobs",
@@ -67,7 +60,7 @@ def test_adding_a_level_is_one_entry_in_levels(tmp_path):
             "checkbox": 'value="icb" checked' in page,
             "legend": "Integrated care boards" in page,
         }}))
-    """)
+    """, store=tmp_path / "store.gpkg")
     assert found["code"] == "icb"
     assert found["fields"] == ["icb", 2023, "ICB23NM"]          # ONS field stems
     assert found["file_year"] == 2023                            # file-name stems
@@ -92,16 +85,8 @@ def test_adding_a_classification_scheme_is_one_entry_in_classify(tmp_path):
         "area_code,period,value\nE06000001,2020,1\nE06000002,2020,2\nE06000003,2020,30\n")
     found = run_edited({"geohub.maps.classify": [(SCHEMES_ANCHOR, NEW_SCHEME)]}, f"""
         import json
-        from click.testing import CliRunner
-        from geohub.cli import cli
         from geohub.maps.classify import classify, load_mapclassify
 
-        runner, env = CliRunner(), {{"GEOHUB_STORE": {str(tmp_path / "store.gpkg")!r},
-                                     "GEOHUB_DATABASE_URL": "", "GEOHUB_CACHE_DIR": {str(tmp_path / "c")!r}}}
-        def geohub(*args):
-            result = runner.invoke(cli, list(args), env=env, catch_exceptions=False)
-            assert result.exit_code == 0, result.output
-            return result.output
         geohub("import-boundaries", {str(lads)!r})
         geohub("import-indicator", {str(tmp_path / "jobs.csv")!r}, "--id", "jobs", "--title", "Jobs",
                "--kind", "count")
@@ -119,7 +104,7 @@ def test_adding_a_classification_scheme_is_one_entry_in_classify(tmp_path):
             "bins": list(classify(values, "maximum_breaks", 2).bins),
             "mapclassify": [float(b) for b in load_mapclassify().MaximumBreaks(values, k=2).bins],
         }}))
-    """)
+    """, store=tmp_path / "store.gpkg")
     assert "maximum_breaks]" in found["help"].replace("\n", "").replace(" ", "")   # the CLI's choices
     assert "jobs_lad_2021_2020_maximum-breaks-k2.geojson" in found["exported"]      # ... and it works
     assert found["page"] == 200 and found["option"]                                 # the map page

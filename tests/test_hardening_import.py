@@ -6,21 +6,8 @@ import json
 import pytest
 import shapely
 
+from conftest import refused
 from factories import THREE_LADS, feature, lonlat_boxes, write_geojson
-
-
-@pytest.fixture
-def loaded(geohub, store_path, tmp_path):
-    assert geohub("import-boundaries", lonlat_boxes(tmp_path / "lads.geojson", THREE_LADS)).exit_code == 0
-    return store_path.read_bytes()
-
-
-def refused(result, store_path, before, *fragments):
-    assert result.exit_code == 1, result.output
-    assert result.output.startswith("Error:") and "Traceback" not in result.output, result.output
-    for fragment in fragments:
-        assert fragment in result.output, result.output
-    assert store_path.read_bytes() == before
 
 
 def leps(tmp_path, first_geometry, extra=None):

@@ -14,23 +14,10 @@ import numpy as np
 import pytest
 import shapely
 
-from factories import THREE_LADS, feature, lonlat_boxes, topojson_arc_bomb, write_geojson
+from conftest import refused
+from factories import feature, topojson_arc_bomb, write_geojson
 
 MB = 1024 * 1024
-
-
-@pytest.fixture
-def loaded(geohub, store_path, tmp_path):
-    assert geohub("import-boundaries", lonlat_boxes(tmp_path / "lads.geojson", THREE_LADS)).exit_code == 0
-    return store_path.read_bytes()
-
-
-def refused(result, store_path, before, *fragments):
-    assert result.exit_code == 1, result.output
-    assert result.output.startswith("Error:") and "Traceback" not in result.output, result.output
-    for fragment in fragments:
-        assert fragment in result.output, result.output
-    assert store_path.read_bytes() == before
 
 
 def repair_processes() -> list[int]:

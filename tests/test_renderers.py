@@ -7,19 +7,8 @@ import re
 
 import pytest
 
-from factories import THREE_LADS, lonlat_boxes
 
 QUERY = "level=lad"
-
-
-@pytest.fixture
-def small_store(geohub, store_path, tmp_path):
-    assert geohub("import-boundaries", lonlat_boxes(tmp_path / "l.geojson", THREE_LADS)).exit_code == 0
-    values = tmp_path / "v.csv"
-    values.write_text("area_code,period,value\nE06000001,2020,1\nE06000002,2020,2\nE06000003,2020,3\n")
-    result = geohub("import-indicator", values, "--id", "jobs", "--title", "Jobs", "--unit", "jobs")
-    assert result.exit_code == 0, result.output
-    return store_path
 
 
 @pytest.fixture

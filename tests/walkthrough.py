@@ -39,11 +39,32 @@ sys.meta_path.insert(0, Finder())
 """
 
 
+# With ``store=``: ``geohub(*args)`` runs a CLI command on that store (a GeoPackage, cache in ``c``
+# beside it) and returns its output, asserting it succeeded.
+CLI = """
+from click.testing import CliRunner
+from geohub.cli import cli
+
+runner, env = CliRunner(), {{"GEOHUB_STORE": {store!r}, "GEOHUB_DATABASE_URL": "",
+                            "GEOHUB_CACHE_DIR": {cache!r}}}
+
+
+def geohub(*args):
+    result = runner.invoke(cli, list(args), env=env, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+"""
+
+
 def run_edited(edits: dict[str, list[tuple[str, str]]], script: str, *, env: dict | None = None,
-               cwd=None, timeout: int = 300):
+               cwd=None, timeout: int = 300, store=None):
     """Run ``script`` (Python source printing one JSON line last) with ``edits`` applied to the
-    named modules' sources; returns the decoded JSON."""
-    code = HOOK.format(edits=json.dumps(edits)) + textwrap.dedent(script)
+    named modules' sources; returns the decoded JSON. With ``store`` (a path), the script may call
+    ``geohub(*args)`` (see CLI above)."""
+    code = HOOK.format(edits=json.dumps(edits))
+    if store is not None:
+        code += CLI.format(store=str(store), cache=str(os.path.join(os.path.dirname(store), "c")))
+    code += textwrap.dedent(script)
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout,
                           env={**os.environ, **(env or {})}, cwd=cwd)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-5000:]
